@@ -1,0 +1,347 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Programme(models.Model):
+    """A strand of the trust's work that opportunities belong to."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.CharField(
+        max_length=300, help_text="One plain-English sentence shown under the programme name."
+    )
+    description = models.TextField(blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    is_key = models.BooleanField(
+        "key programme",
+        default=False,
+        help_text="Key projects and programmes aim for two lay partners each.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers are listed first."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OpportunityQuerySet(models.QuerySet):
+    def open(self):
+        """Open to expressions of interest today: published and not past its closing date."""
+        today = timezone.localdate()
+        return self.filter(status=Opportunity.Status.OPEN).filter(
+            Q(closing_date__isnull=True) | Q(closing_date__gte=today)
+        )
+
+    def public(self):
+        """What the public may see: open ones and closed ones (which say they are closed)."""
+        return self.exclude(status=Opportunity.Status.DRAFT)
+
+    def visible_to(self, user):
+        """Staff can preview drafts on the public page; everyone else sees public ones."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.public()
+
+    def search(self, text):
+        terms = text.split()
+        query = Q()
+        for term in terms:
+            query &= (
+                Q(title__icontains=term)
+                | Q(summary__icontains=term)
+                | Q(description__icontains=term)
+                | Q(what_you_would_do__icontains=term)
+                | Q(programme__name__icontains=term)
+            )
+        return self.filter(query)
+
+    def for_people(self, audience):
+        """Opportunities a group of people (adults or young people) can join."""
+        return self.filter(audience__in=[audience, Opportunity.Audience.EVERYONE])
+
+    def where(self, places):
+        """Opportunities that can be done in any of the given ways (on site, online, from home)."""
+        query = Q()
+        for place in places:
+            query |= Q(**{place: True})
+        return self.filter(query)
+
+
+class Opportunity(models.Model):
+    """One way to get involved: a lay partner seat, a group, or an event series."""
+
+    class Kind(models.TextChoices):
+        LAY_PARTNER = "lay_partner", "Lay partner role"
+        REFERENCE_GROUP = "reference_group", "Reference group"
+        PROJECT_GROUP = "project_group", "Project group"
+        EVENT = "event", "Event"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class Frequency(models.TextChoices):
+        FORTNIGHTLY = "fortnightly", "Every 2 weeks"
+        MONTHLY = "monthly", "Every month"
+        QUARTERLY = "quarterly", "Every 3 months"
+        OCCASIONAL = "occasional", "Now and then"
+        ONE_OFF = "one_off", "One-off events"
+
+    class Audience(models.TextChoices):
+        ADULTS = "adults", "Adults"
+        YOUNG_PEOPLE = "young_people", "Young people"
+        EVERYONE = "everyone", "Adults and young people"
+
+    # The three ways to take part, as the list page's "where" filter names them.
+    PLACES = {
+        "on_site": "At the hospital",
+        "online": "Online",
+        "from_home": "From home, by email",
+    }
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="opportunities"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.CharField(
+        max_length=300, help_text="One or two plain-English sentences for the list page."
+    )
+    description = models.TextField(
+        help_text="What the project or group is about. Leave a blank line between paragraphs; "
+        "start a line with '- ' for a bullet point."
+    )
+    what_you_would_do = models.TextField(blank=True)
+
+    frequency = models.CharField("how often", max_length=20, choices=Frequency.choices)
+    when = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="When it happens, in words, for example 'Tuesday mornings'.",
+    )
+    on_site = models.BooleanField("at the hospital", default=False)
+    online = models.BooleanField(default=False)
+    from_home = models.BooleanField("from home, by email", default=False)
+    location = models.CharField(
+        max_length=200, blank=True, help_text="Where meetings are held, if on site."
+    )
+    preparation = models.TextField(
+        "preparation expected", blank=True, help_text="Reading or work expected before meetings."
+    )
+
+    audience = models.CharField(
+        "who can take part", max_length=20, choices=Audience.choices, default=Audience.ADULTS
+    )
+    minimum_age = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(8), MaxValueValidator(25)]
+    )
+
+    lay_partner_target = models.PositiveSmallIntegerField(
+        "lay partners wanted",
+        default=2,
+        help_text="The trust aims for two lay partners on each key project. Lay partner roles only.",
+    )
+    lay_partners_in_post = models.PositiveSmallIntegerField(
+        "lay partners already in post",
+        default=0,
+        help_text="Lay partners recruited before the portal, or outside it.",
+    )
+
+    involvement_payment = models.CharField(
+        max_length=300, blank=True, help_text="Leave blank if no involvement payment is offered."
+    )
+    expenses = models.CharField(max_length=300, blank=True)
+
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(
+        blank=True, help_text="Leave blank to use the programme's, or the involvement team's."
+    )
+    contact_phone = models.CharField(max_length=40, blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    closing_date = models.DateField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OpportunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "opportunities"
+        ordering = ["position", "title"]
+        indexes = [
+            models.Index(fields=["status", "position", "title"], name="opportunity_listing"),
+            models.Index(fields=["kind", "status"], name="opportunity_kind"),
+            models.Index(fields=["frequency", "status"], name="opportunity_frequency"),
+            models.Index(fields=["audience", "status"], name="opportunity_audience"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("opportunities:detail", args=[self.slug])
+
+    def clean(self):
+        errors = {}
+        if not (self.on_site or self.online or self.from_home):
+            errors["on_site"] = "Say where people take part: at the hospital, online or from home."
+        if self.audience == self.Audience.ADULTS and self.minimum_age and self.minimum_age < 18:
+            errors["minimum_age"] = "An adults-only opportunity cannot have a minimum age under 18."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_lay_partner_role(self):
+        return self.kind == self.Kind.LAY_PARTNER
+
+    @property
+    def is_open(self):
+        if self.status != self.Status.OPEN:
+            return False
+        return self.closing_date is None or self.closing_date >= timezone.localdate()
+
+    @property
+    def places(self):
+        """The ways to take part, in words, in the order the filter lists them."""
+        return [label for field, label in self.PLACES.items() if getattr(self, field)]
+
+    @property
+    def lay_partners_filled(self):
+        return self.lay_partners_in_post
+
+    @property
+    def lay_partners_needed(self):
+        return max(self.lay_partner_target - self.lay_partners_filled, 0)
+
+    @property
+    def open_to_young_people(self):
+        return self.audience in (self.Audience.YOUNG_PEOPLE, self.Audience.EVERYONE)
+
+    def contact(self):
+        """Who to ask: the opportunity's own contact, else its programme's, else the team's."""
+        email = (
+            self.contact_email
+            or self.programme.contact_email
+            or settings.TRUST_INVOLVEMENT_EMAIL
+        )
+        phone = self.contact_phone or self.programme.contact_phone
+        return {"name": self.contact_name, "email": email, "phone": phone}
+
+
+class MeetingQuerySet(models.QuerySet):
+    def upcoming(self):
+        return self.filter(starts_at__gte=timezone.now()).order_by("starts_at")
+
+    def public_events(self):
+        """Meetings anyone can come to, on opportunities the public can see."""
+        return self.filter(
+            public_registration=True, opportunity__status=Opportunity.Status.OPEN
+        )
+
+
+class Meeting(models.Model):
+    """A dated occurrence tied to an opportunity: a briefing, a taster, a meeting or an event."""
+
+    class Kind(models.TextChoices):
+        BRIEFING = "briefing", "Briefing meeting"
+        TASTER = "taster", "Taster meeting"
+        MEETING = "meeting", "Meeting"
+        EVENT = "event", "Event"
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="meetings"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200, blank=True, help_text="Leave blank to use the kind.")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    is_online = models.BooleanField("online", default=False)
+    location = models.CharField(
+        max_length=300, blank=True, help_text="The place, for meetings at the hospital."
+    )
+    joining_details = models.TextField(
+        blank=True,
+        help_text="Online joining details. Only ever sent to people booked, never shown publicly.",
+    )
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Blank for no limit.")
+    public_registration = models.BooleanField(
+        "the public can register", default=False, help_text="For events open to everyone."
+    )
+    is_example = models.BooleanField(
+        default=False, help_text="An example made for demonstrations, not a real meeting."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["starts_at"], name="meeting_starts"),
+            models.Index(fields=["public_registration", "starts_at"], name="meeting_public"),
+        ]
+
+    def __str__(self):
+        return f"{self.display_title} – {timezone.localtime(self.starts_at):%d %b %Y %H:%M}"
+
+    def clean(self):
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = "The end must be after the start."
+        if not self.is_online and not self.location:
+            errors["location"] = "Enter where the meeting is, or tick 'online'."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def display_title(self):
+        return self.title or self.get_kind_display()
+
+    @property
+    def place(self):
+        """Where, as the public may see it: never the online joining details."""
+        return "Online" if self.is_online else self.location
+
+
+class GlossaryTerm(models.Model):
+    """An acronym or term, and what it means in plain English."""
+
+    term = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    meaning = models.TextField()
+    other_forms = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Other ways the term is written, separated by commas, "
+        "for example 'board rounds'.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self):
+        return self.term
+
+    @property
+    def forms(self):
+        """Every way the term may appear in text, longest first so phrases win over parts."""
+        extra = [form.strip() for form in self.other_forms.split(",") if form.strip()]
+        return sorted({self.term, *extra}, key=len, reverse=True)
