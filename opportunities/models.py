@@ -99,6 +99,8 @@ class Opportunity(models.Model):
         QUARTERLY = "quarterly", "Every 3 months"
         OCCASIONAL = "occasional", "Now and then"
         ONE_OFF = "one_off", "One-off events"
+        # The trust's page often gives no schedule; saying so beats guessing.
+        TO_BE_AGREED = "to_be_agreed", "To be agreed"
 
     class Audience(models.TextChoices):
         ADULTS = "adults", "Adults"
@@ -153,7 +155,8 @@ class Opportunity(models.Model):
     lay_partner_target = models.PositiveSmallIntegerField(
         "lay partners wanted",
         default=2,
-        help_text="The trust aims for two lay partners on each key project. Lay partner roles only.",
+        help_text="The trust aims for two lay partners on each key project. "
+        "Lay partner roles only.",
     )
     lay_partners_in_post = models.PositiveSmallIntegerField(
         "lay partners already in post",
@@ -204,6 +207,19 @@ class Opportunity(models.Model):
             errors["minimum_age"] = "An adults-only opportunity cannot have a minimum age under 18."
         if errors:
             raise ValidationError(errors)
+
+    # Tag colours on cards; the kind is always written in the tag too, so colour is never the
+    # only signal.
+    KIND_COLOURS = {
+        Kind.LAY_PARTNER: "blue",
+        Kind.REFERENCE_GROUP: "purple",
+        Kind.PROJECT_GROUP: "aqua-green",
+        Kind.EVENT: "orange",
+    }
+
+    @property
+    def kind_colour(self):
+        return self.KIND_COLOURS.get(self.kind, "grey")
 
     @property
     def is_lay_partner_role(self):

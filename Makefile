@@ -1,0 +1,48 @@
+# The portal's everyday commands. `make run` and `make test` do all their own set-up.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: deps run test lint collectstatic clean help
+
+help:
+	@echo "make run     set up, load the trust's content and serve http://$(HOST):$(PORT)/"
+	@echo "make test    set up and run the whole test suite (SQLite unless DATABASE_URL is set)"
+	@echo "make lint    ruff"
+
+# The virtual environment is rebuilt when the dependencies change.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+deps: $(VENV)/.installed node_modules/.installed
+
+run: deps
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_trust_content
+	$(PY) manage.py create_dev_staff
+	@echo
+	@echo "Serving the portal at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: deps
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: deps
+	$(VENV)/bin/ruff check .
+
+collectstatic: deps
+	$(PY) manage.py collectstatic --no-input
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

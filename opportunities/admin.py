@@ -1,0 +1,127 @@
+from django.contrib import admin, messages
+from django.db.models import Count, F, Q
+
+from .models import GlossaryTerm, Meeting, Opportunity, Programme
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_key", "open_opportunities", "contact_email", "position"]
+    list_editable = ["position"]
+    list_filter = ["is_key"]
+    search_fields = ["name", "summary"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_count=Count(
+                    "opportunities", filter=Q(opportunities__status=Opportunity.Status.OPEN)
+                )
+            )
+        )
+
+    @admin.display(description="Open opportunities", ordering="open_count")
+    def open_opportunities(self, programme):
+        return programme.open_count
+
+
+class MeetingInline(admin.TabularInline):
+    model = Meeting
+    extra = 0
+    fields = [
+        "kind", "title", "starts_at", "ends_at", "is_online", "location", "capacity",
+        "public_registration",
+    ]
+    show_change_link = True
+
+
+class NeedsLayPartnersFilter(admin.SimpleListFilter):
+    title = "lay partner places"
+    parameter_name = "lay_partners"
+
+    def lookups(self, request, model_admin):
+        return [("needed", "Still needs lay partners"), ("filled", "Target met")]
+
+    def queryset(self, request, queryset):
+        roles = queryset.filter(kind=Opportunity.Kind.LAY_PARTNER)
+        if self.value() == "needed":
+            return roles.filter(lay_partners_in_post__lt=F("lay_partner_target"))
+        if self.value() == "filled":
+            return roles.filter(lay_partners_in_post__gte=F("lay_partner_target"))
+        return queryset
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(admin.ModelAdmin):
+    list_display = [
+        "title", "programme", "kind", "status", "frequency", "audience", "lay_partner_places",
+        "closing_date",
+    ]
+    list_filter = [
+        "status", "kind", NeedsLayPartnersFilter, "programme", "frequency", "audience",
+        "on_site", "online", "from_home",
+    ]
+    list_select_related = ["programme"]
+    search_fields = ["title", "summary", "description", "programme__name"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["programme"]
+    inlines = [MeetingInline]
+    actions = ["open_selected", "close_selected"]
+    save_on_top = True
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "programme", "kind", "status", "closing_date"]}),
+        ("What it is", {"fields": ["summary", "description", "what_you_would_do"]}),
+        (
+            "Commitment",
+            {"fields": ["frequency", "when", "on_site", "online", "from_home", "location",
+                        "preparation"]},
+        ),
+        ("Who can take part", {"fields": ["audience", "minimum_age"]}),
+        (
+            "Lay partner places",
+            {"fields": ["lay_partner_target", "lay_partners_in_post"],
+             "description": "For lay partner roles only."},
+        ),
+        ("Payment and expenses", {"fields": ["involvement_payment", "expenses"]}),
+        ("Contact", {"fields": ["contact_name", "contact_email", "contact_phone"]}),
+        ("Listing", {"fields": ["position"]}),
+    ]
+
+    @admin.display(description="Lay partners")
+    def lay_partner_places(self, opportunity):
+        if not opportunity.is_lay_partner_role:
+            return "–"
+        return f"{opportunity.lay_partners_filled} of {opportunity.lay_partner_target}"
+
+    @admin.action(description="Open the selected opportunities to the public")
+    def open_selected(self, request, queryset):
+        count = queryset.update(status=Opportunity.Status.OPEN)
+        self.message_user(request, f"{count} opportunities are now open.", messages.SUCCESS)
+
+    @admin.action(description="Close the selected opportunities")
+    def close_selected(self, request, queryset):
+        count = queryset.update(status=Opportunity.Status.CLOSED)
+        self.message_user(request, f"{count} opportunities are now closed.", messages.SUCCESS)
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = [
+        "display_title", "opportunity", "kind", "starts_at", "place", "capacity",
+        "public_registration", "is_example",
+    ]
+    list_filter = ["kind", "public_registration", "is_online", "is_example"]
+    list_select_related = ["opportunity"]
+    search_fields = ["title", "opportunity__title", "location"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["opportunity"]
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(admin.ModelAdmin):
+    list_display = ["term", "meaning", "other_forms"]
+    search_fields = ["term", "meaning", "other_forms"]
+    prepopulated_fields = {"slug": ["term"]}

@@ -1,0 +1,85 @@
+from django import forms
+
+from .models import Opportunity
+
+
+class OpportunityFilterForm(forms.Form):
+    """The list page's filters, read from the query string so every result page has a URL.
+
+    Unknown values are dropped rather than shown as errors: a mistyped or outdated link still
+    shows opportunities, never an error page.
+    """
+
+    q = forms.CharField(
+        label="Search opportunities", required=False, max_length=200, strip=True
+    )
+    kind = forms.MultipleChoiceField(
+        label="Type of involvement",
+        choices=Opportunity.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    programme = forms.MultipleChoiceField(
+        label="Area of work", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    frequency = forms.MultipleChoiceField(
+        label="How often",
+        choices=Opportunity.Frequency.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    where = forms.MultipleChoiceField(
+        label="Where",
+        choices=list(Opportunity.PLACES.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    who = forms.ChoiceField(
+        label="Who can join",
+        choices=[
+            ("", "Anyone"),
+            (Opportunity.Audience.ADULTS.value, "Adults (18 and over)"),
+            (Opportunity.Audience.YOUNG_PEOPLE.value, "Young people (under 18)"),
+        ],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, data=None, *, programmes):
+        super().__init__(data)
+        self.fields["programme"].choices = [(p.slug, p.name) for p in programmes]
+
+    def filter(self, queryset):
+        """Apply the valid filters; ignore the invalid ones."""
+        self.is_valid()  # fills cleaned_data with the fields that are valid
+        data = self.cleaned_data
+        if data.get("q"):
+            queryset = queryset.search(data["q"])
+        if data.get("kind"):
+            queryset = queryset.filter(kind__in=data["kind"])
+        if data.get("programme"):
+            queryset = queryset.filter(programme__slug__in=data["programme"])
+        if data.get("frequency"):
+            queryset = queryset.filter(frequency__in=data["frequency"])
+        if data.get("where"):
+            queryset = queryset.where(data["where"])
+        if data.get("who"):
+            queryset = queryset.for_people(data["who"])
+        return queryset
+
+    def active_filters(self):
+        """The chosen filters in words, each with a link that removes it."""
+        self.is_valid()
+        chosen = []
+        for name in ("kind", "programme", "frequency", "where"):
+            labels = dict(self.fields[name].choices)
+            for value in self.cleaned_data.get(name) or []:
+                chosen.append((name, value, labels[value]))
+        who = self.cleaned_data.get("who")
+        if who:
+            chosen.append(("who", who, dict(self.fields["who"].choices)[who]))
+        return chosen
+
+    @property
+    def has_filters(self):
+        return bool(self.active_filters())

@@ -1,0 +1,32 @@
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from .models import Opportunity
+
+
+class PageSitemap(Sitemap):
+    """The public pages that are not opportunities. Browser tests scan every page listed here."""
+
+    def items(self):
+        return [
+            "opportunities:home",
+            "opportunities:list",
+            "opportunities:lay_partners",
+            "opportunities:glossary",
+            "privacy",
+            "accessibility",
+        ]
+
+    def location(self, item):
+        return reverse(item)
+
+
+class OpportunitySitemap(Sitemap):
+    def items(self):
+        return Opportunity.objects.public().order_by("pk")
+
+    def lastmod(self, opportunity):
+        return opportunity.updated_at
+
+
+sitemaps = {"pages": PageSitemap, "opportunities": OpportunitySitemap}

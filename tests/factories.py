@@ -1,0 +1,52 @@
+"""Factories set only what a valid row needs; each test states the data it depends on."""
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from opportunities.models import GlossaryTerm, Meeting, Opportunity, Programme
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+
+    name = factory.Sequence(lambda n: f"Programme {n}")
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    summary = "A strand of the trust's work."
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Opportunity
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    kind = Opportunity.Kind.REFERENCE_GROUP
+    title = factory.Sequence(lambda n: f"Opportunity {n}")
+    slug = factory.Sequence(lambda n: f"opportunity-{n}")
+    summary = "Help us improve something."
+    description = "What the group is about."
+    frequency = Opportunity.Frequency.MONTHLY
+    on_site = True
+    status = Opportunity.Status.OPEN
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    kind = Meeting.Kind.MEETING
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda m: m.starts_at + datetime.timedelta(hours=2))
+    location = "Meeting room 1, St Mary's Hospital"
+
+
+class GlossaryTermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GlossaryTerm
+
+    term = factory.Sequence(lambda n: f"Term {n}")
+    slug = factory.Sequence(lambda n: f"term-{n}")
+    meaning = "What the term means."
