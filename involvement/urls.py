@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path
+from django.templatetags.static import static
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from opportunities.sitemaps import sitemaps
 
@@ -17,5 +19,15 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots, name="robots"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    # NHS.UK frontend's stylesheet asks for its icons at /assets/...; they are served as static
+    # files under nhsuk/assets/.
+    re_path(
+        r"^assets/(?P<path>[\w./-]+)$",
+        RedirectView.as_view(url=static("nhsuk/assets/") + "%(path)s", permanent=False),
+    ),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("nhsuk/assets/images/favicon.ico"), permanent=False),
+    ),
     path("", include("opportunities.urls")),
 ]

@@ -15,9 +15,10 @@ joined with newlines (a "" line makes the blank line between paragraphs).
 
 The file owns the rows it names and only those: programmes and opportunities are matched on
 slug, glossary terms on term. A matching row is brought back to what the file says (fields the
-file does not mention are left alone, and status is only set when a row is created); a missing one is created; rows the file does not name are
-never touched. Every object is validated with full_clean() before it is saved, and the whole
-load runs in one transaction, so a bad file changes nothing.
+file does not mention are left alone, and status is only set when a row is created); a missing
+one is created; rows the file does not name are never touched. Every object is validated with
+full_clean() before it is saved, and the whole load runs in one transaction, so a bad file
+changes nothing.
 """
 
 import json

@@ -1,0 +1,63 @@
+"""axe-core on every public page, with the WCAG 2.0, 2.1 and 2.2 A and AA rules.
+
+The pages come from the sitemap, so a page added to it is scanned without anyone remembering.
+"""
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WCAG_AA = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+def assert_no_violations(page, url):
+    results = Axe().run(page, options=WCAG_AA)
+    assert results.violations_count == 0, f"{url}\n{results.generate_report()}"
+
+
+def sitemap_paths(live_server, page):
+    page.goto(live_server.url + reverse("sitemap"))
+    return re.findall(r"<loc>https?://[^/]+(/[^<]*)</loc>", page.content())
+
+
+@pytest.fixture
+def trust_content():
+    call_command("load_trust_content", verbosity=0)
+
+
+def test_every_page_in_the_sitemap_has_no_violations(live_server, desktop, trust_content):
+    paths = sitemap_paths(live_server, desktop)
+    assert len(paths) == 6 + 11  # six pages and the trust's eleven opportunities
+    for path in paths:
+        desktop.goto(live_server.url + path)
+        assert_no_violations(desktop, path)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?kind=lay_partner&who=young_people", "?q=nothing-matches-this", "?kind=reference_group"],
+)
+def test_the_list_page_with_filters_and_no_results_has_no_violations(
+    live_server, phone, trust_content, query
+):
+    phone.goto(live_server.url + reverse("opportunities:list") + query)
+    # Scan the filters too: open the panel whether or not the chosen filters opened it already.
+    phone.locator("details").first.evaluate("details => { details.open = true }")
+    assert_no_violations(phone, query)
+
+
+def test_the_404_page_has_no_violations(live_server, phone):
+    phone.goto(live_server.url + "/opportunities/no-such-opportunity/")
+    assert phone.get_by_role("heading", level=1).inner_text() == "Page not found"
+    assert_no_violations(phone, "404")
