@@ -56,10 +56,9 @@ class NeedsLayPartnersFilter(admin.SimpleListFilter):
 
 @admin.register(Opportunity)
 class OpportunityAdmin(admin.ModelAdmin):
-    list_display = [
-        "title", "programme", "kind", "status", "frequency", "audience", "lay_partner_places",
-        "closing_date",
-    ]
+    # Few columns, so the table fits beside the admin's navigation and filters on a laptop;
+    # how often and who can take part are filters instead.
+    list_display = ["title", "kind", "status", "lay_partner_places", "programme", "closing_date"]
     list_filter = [
         "status", "kind", NeedsLayPartnersFilter, "programme", "frequency", "audience",
         "on_site", "online", "from_home",

@@ -22,6 +22,6 @@ class Command(BaseCommand):
             user.set_password(PASSWORD)
             user.save()
         self.stdout.write(
-            f"Staff sign-in: http://127.0.0.1:8000/admin/ as '{USERNAME}', "
+            f"Staff sign-in at /admin/ as '{USERNAME}', "
             f"password '{PASSWORD}'" + ("" if created else " (unless you have changed it)")
         )
