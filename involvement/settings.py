@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "crispy_forms",
+    "django_tasks",
+    "django_tasks_db",
     "involvement",
     "opportunities",
     "applications",
@@ -122,6 +124,28 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="involvement@example.nhs.uk")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background tasks (emails). On a laptop they run at once, in the request's process, after the
+# database transaction commits; in production TASKS_BACKEND is django-tasks-db's database
+# backend and `manage.py db_worker` runs them.
+TASKS = {
+    "default": {
+        "BACKEND": env.str(
+            "TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend"
+        ),
+    }
+}
+
+# The privacy notice version a person agrees to is stored with what they send.
+PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-11")
+# How long the "manage my expression of interest" link in the confirmation email works.
+MANAGE_LINK_MAX_AGE = env.int("MANAGE_LINK_MAX_AGE_DAYS", default=180) * 24 * 60 * 60
+# Expressions of interest one address may send in RATE_LIMIT_WINDOW seconds: generous for a
+# person (or a family sharing a connection), tight for a bot.
+EXPRESSION_RATE_LIMIT = env.int("EXPRESSION_RATE_LIMIT", default=10)
+EXPRESSION_RATE_LIMIT_WINDOW = env.int("EXPRESSION_RATE_LIMIT_WINDOW", default=3600)
+# Where links in emails point: the public address of the portal.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("nhsuk",)
 CRISPY_TEMPLATE_PACK = "nhsuk"

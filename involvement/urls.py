@@ -29,5 +29,6 @@ urlpatterns = [
         "favicon.ico",
         RedirectView.as_view(url=static("nhsuk/assets/images/favicon.ico"), permanent=False),
     ),
+    path("", include("applications.urls")),
     path("", include("opportunities.urls")),
 ]

@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
 from .models import GlossaryTerm, Meeting, Opportunity, Programme
 
@@ -46,11 +46,12 @@ class NeedsLayPartnersFilter(admin.SimpleListFilter):
         return [("needed", "Still needs lay partners"), ("filled", "Target met")]
 
     def queryset(self, request, queryset):
-        roles = queryset.filter(kind=Opportunity.Kind.LAY_PARTNER)
         if self.value() == "needed":
-            return roles.filter(lay_partners_in_post__lt=F("lay_partner_target"))
+            return queryset.needing_lay_partners()
         if self.value() == "filled":
-            return roles.filter(lay_partners_in_post__gte=F("lay_partner_target"))
+            return queryset.filter(kind=Opportunity.Kind.LAY_PARTNER).exclude(
+                pk__in=Opportunity.objects.needing_lay_partners().values("pk")
+            )
         return queryset
 
 
@@ -88,6 +89,9 @@ class OpportunityAdmin(admin.ModelAdmin):
         ("Contact", {"fields": ["contact_name", "contact_email", "contact_phone"]}),
         ("Listing", {"fields": ["position"]}),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_lay_partner_counts()
 
     @admin.display(description="Lay partners")
     def lay_partner_places(self, opportunity):

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +25,14 @@ class Programme(models.Model):
     )
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Lower numbers are listed first."
+    )
+    leads = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="led_programmes",
+        verbose_name="programme leads",
+        help_text="Staff in the 'Programme lead' group see and act on this programme's "
+        "expressions of interest.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -53,6 +61,19 @@ class OpportunityQuerySet(models.QuerySet):
         if user.is_authenticated and user.is_staff:
             return self.all()
         return self.public()
+
+    def with_lay_partner_counts(self):
+        """Annotate how many people have joined through the portal, for `lay_partners_filled`."""
+        return self.annotate(
+            joined_count=models.Count("expressions", filter=Q(expressions__status="joined"))
+        )
+
+    def needing_lay_partners(self):
+        return (
+            self.with_lay_partner_counts()
+            .filter(kind=Opportunity.Kind.LAY_PARTNER)
+            .filter(lay_partner_target__gt=F("lay_partners_in_post") + F("joined_count"))
+        )
 
     def search(self, text):
         terms = text.split()
@@ -237,8 +258,16 @@ class Opportunity(models.Model):
         return [label for field, label in self.PLACES.items() if getattr(self, field)]
 
     @property
+    def joined_through_portal(self):
+        # Annotated by with_lay_partner_counts() on list pages; one query otherwise.
+        count = getattr(self, "joined_count", None)
+        if count is None:
+            count = self.expressions.filter(status="joined").count()
+        return count
+
+    @property
     def lay_partners_filled(self):
-        return self.lay_partners_in_post
+        return self.lay_partners_in_post + self.joined_through_portal
 
     @property
     def lay_partners_needed(self):

@@ -60,6 +60,7 @@ def _removal_links(query, filters):
 def opportunity_detail(request, slug):
     opportunity = get_object_or_404(
         Opportunity.objects.visible_to(request.user)
+        .with_lay_partner_counts()
         .select_related("programme")
         .prefetch_related(
             Prefetch("meetings", queryset=Meeting.objects.upcoming(), to_attr="upcoming_meetings")
@@ -91,6 +92,7 @@ def lay_partners(request):
     lay_partner_roles = (
         Opportunity.objects.open()
         .filter(kind=Opportunity.Kind.LAY_PARTNER)
+        .with_lay_partner_counts()
         .select_related("programme")
     )
     return render(request, "opportunities/lay_partners.html", {"roles": lay_partner_roles})

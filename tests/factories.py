@@ -5,6 +5,7 @@ import datetime
 import factory
 from django.utils import timezone
 
+from applications.models import ExpressionOfInterest
 from opportunities.models import GlossaryTerm, Meeting, Opportunity, Programme
 
 
@@ -50,3 +51,17 @@ class GlossaryTermFactory(factory.django.DjangoModelFactory):
     term = factory.Sequence(lambda n: f"Term {n}")
     slug = factory.Sequence(lambda n: f"term-{n}")
     meaning = "What the term means."
+
+
+class ExpressionOfInterestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExpressionOfInterest
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    full_name = "Siobhán O'Brien"
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    age_band = ExpressionOfInterest.AgeBand.AGE_25_64
+    connections = factory.LazyFunction(lambda: [ExpressionOfInterest.Connection.PATIENT])
+    why_interested = "I want to help make things better."
+    privacy_consent = True
+    privacy_notice_version = "2026-11"

@@ -1,0 +1,320 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from opportunities.models import Meeting, Opportunity
+
+# Crockford's base32 without I, L, O, U: easy to read aloud on the phone and hard to mistype.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+MANAGE_LINK_SALT = "applications.manage-expression"
+
+
+def new_reference():
+    """A random, non-guessable reference such as 'K7M3-Q9TX-2PWA' (60 bits)."""
+    characters = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(12))
+    return f"{characters[:4]}-{characters[4:8]}-{characters[8:]}"
+
+
+class InvalidMove(ValidationError):
+    """A status move the pipeline does not allow; its message says why, for staff to read."""
+
+
+class ExpressionOfInterestQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=ExpressionOfInterest.Status.open_values())
+
+    def for_staff(self, user):
+        """What a member of staff may see: everything for the involvement team and superusers,
+        their own programmes' expressions for programme leads, nothing for anyone else."""
+        if user.is_superuser or user.has_perm("applications.view_all_expressions"):
+            return self.all()
+        if user.has_perm("applications.view_expressionofinterest"):
+            return self.filter(opportunity__programme__leads=user)
+        return self.none()
+
+
+class ExpressionOfInterest(models.Model):
+    """One person's interest in one opportunity (or one event meeting)."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        CONTACTED = "contacted", "Contacted"
+        BRIEFING = "briefing", "Briefing meeting"
+        TASTER = "taster", "Taster meeting"
+        JOINED = "joined", "Joined"
+        NOT_PROGRESSED = "not_progressed", "Not progressed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+        @classmethod
+        def open_values(cls):
+            return [cls.NEW, cls.CONTACTED, cls.BRIEFING, cls.TASTER]
+
+    # The pipeline: each stage moves on to the next, and any open stage can end. A person who
+    # has joined can still leave (withdrawn).
+    NEXT_STAGE = {
+        Status.NEW: Status.CONTACTED,
+        Status.CONTACTED: Status.BRIEFING,
+        Status.BRIEFING: Status.TASTER,
+        Status.TASTER: Status.JOINED,
+    }
+
+    # What the person sees on their "manage" page, in plain words.
+    PLAIN_STATUS = {
+        Status.NEW: "We have your message. Someone from the team will contact you soon.",
+        Status.CONTACTED: "We have been in touch with you and will arrange a briefing meeting.",
+        Status.BRIEFING: "You have had a briefing meeting. Next is a taster meeting, "
+        "with no obligation.",
+        Status.TASTER: "You have been to a taster meeting. We will talk with you about "
+        "whether to join.",
+        Status.JOINED: "You have joined. Thank you for getting involved.",
+        Status.NOT_PROGRESSED: "We are not taking this further at the moment. "
+        "We will have told you why.",
+        Status.WITHDRAWN: "You have withdrawn your interest. Thank you for letting us know.",
+    }
+
+    # Tag colours in the admin; the status is always written in the tag too.
+    STATUS_COLOURS = {
+        Status.NEW: "blue",
+        Status.CONTACTED: "aqua-green",
+        Status.BRIEFING: "purple",
+        Status.TASTER: "yellow",
+        Status.JOINED: "green",
+        Status.NOT_PROGRESSED: "grey",
+        Status.WITHDRAWN: "grey",
+    }
+
+    class AgeBand(models.TextChoices):
+        UNDER_16 = "under_16", "Under 16"
+        AGE_16_17 = "16_17", "16 to 17"
+        AGE_18_24 = "18_24", "18 to 24"
+        AGE_25_64 = "25_64", "25 to 64"
+        AGE_65_PLUS = "65_plus", "65 or over"
+        PREFER_NOT_TO_SAY = "prefer_not_to_say", "Prefer not to say"
+
+    class ContactMethod(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+        EITHER = "either", "Either"
+
+    class Connection(models.TextChoices):
+        PATIENT = "patient", "I am, or have been, a patient"
+        CARER = "carer", "I am a carer or family member of a patient"
+        RESIDENT = "resident", "I live locally"
+        OTHER = "other", "Other"
+
+    class AccessNeed(models.TextChoices):
+        STEP_FREE = "step_free", "Step-free access"
+        BSL = "bsl", "A British Sign Language (BSL) interpreter"
+        LARGE_PRINT = "large_print", "Large print"
+        EASY_READ = "easy_read", "Easy read"
+        HEARING_LOOP = "hearing_loop", "A hearing loop"
+        OTHER = "other", "Something else"
+
+    reference = models.CharField(max_length=14, unique=True, default=new_reference, editable=False)
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.PROTECT, related_name="expressions"
+    )
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="expressions",
+        help_text="The event meeting, for registrations for an event.",
+    )
+    # The form sends a one-off key, so sending the same form twice makes one record.
+    submission_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    preferred_contact = models.CharField(
+        "preferred way to contact", max_length=10, choices=ContactMethod.choices,
+        default=ContactMethod.EMAIL,
+    )
+    age_band = models.CharField(max_length=20, choices=AgeBand.choices)
+    parent_carer_name = models.CharField("parent or carer's name", max_length=200, blank=True)
+    parent_carer_contact = models.CharField(
+        "parent or carer's email or phone", max_length=200, blank=True
+    )
+    parent_carer_confirmed = models.BooleanField(
+        "parent or carer agrees", default=False
+    )
+    connections = models.JSONField("connection to the trust", default=list)
+    connection_other = models.CharField(max_length=200, blank=True)
+    why_interested = models.TextField("why they are interested")
+    experience = models.TextField("relevant experience", blank=True)
+    access_needs = models.JSONField("access needs and formats", default=list, blank=True)
+    access_needs_other = models.CharField("other access needs", max_length=500, blank=True)
+    availability = models.TextField("when they can usually attend", blank=True)
+    privacy_consent = models.BooleanField(default=False)
+    privacy_notice_version = models.CharField(max_length=20)
+
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    not_progressed_reason = models.TextField(blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="assigned_expressions",
+    )
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    first_contacted_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ExpressionOfInterestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "expression of interest"
+        verbose_name_plural = "expressions of interest"
+        ordering = ["-submitted_at"]
+        permissions = [
+            ("view_all_expressions", "Can see expressions of interest for every programme"),
+            ("move_expression", "Can move expressions of interest through the pipeline"),
+            ("export_expressions", "Can export expressions of interest"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-submitted_at"], name="expression_status"),
+            models.Index(fields=["email"], name="expression_email"),
+            models.Index(fields=["age_band"], name="expression_age_band"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} – {self.opportunity}"
+
+    @property
+    def is_open(self):
+        return self.status in self.Status.open_values()
+
+    @property
+    def plain_status(self):
+        return self.PLAIN_STATUS[self.status]
+
+    @property
+    def status_colour(self):
+        return self.STATUS_COLOURS[self.status]
+
+    @property
+    def is_under_16(self):
+        return self.age_band == self.AgeBand.UNDER_16
+
+    def allowed_moves(self):
+        """The statuses this expression can move to now, in pipeline order."""
+        moves = []
+        if self.status in self.NEXT_STAGE:
+            moves.append(self.NEXT_STAGE[self.status])
+        if self.is_open:
+            moves.append(self.Status.NOT_PROGRESSED)
+        if self.is_open or self.status == self.Status.JOINED:
+            moves.append(self.Status.WITHDRAWN)
+        return moves
+
+    def move_to(self, status, *, by=None, reason=""):
+        """Move through the pipeline, recording who moved it, when, from what, and why.
+
+        `by` is the member of staff, or None when the person did it themselves. The row is
+        locked while it moves, so two staff acting at once cannot both move it from the
+        same status.
+        """
+        status = self.Status(status)
+        reason = reason.strip()
+        with transaction.atomic():
+            current = (
+                type(self).objects.select_for_update().only("status").get(pk=self.pk).status
+            )
+            self.status = current
+            if status not in self.allowed_moves():
+                raise InvalidMove(self._refusal(status))
+            if status == self.Status.NOT_PROGRESSED and not reason:
+                raise InvalidMove(
+                    "Give a reason why this expression of interest is not progressing."
+                )
+            now = timezone.now()
+            self.status = status
+            self.status_changed_at = now
+            fields = ["status", "status_changed_at", "updated_at"]
+            if status == self.Status.NOT_PROGRESSED:
+                self.not_progressed_reason = reason
+                fields.append("not_progressed_reason")
+            if status == self.Status.CONTACTED and self.first_contacted_at is None:
+                self.first_contacted_at = now
+                fields.append("first_contacted_at")
+            self.save(update_fields=fields)
+            self.changes.create(
+                from_status=current, to_status=status, by=by, at=now, reason=reason
+            )
+        return self
+
+    def _refusal(self, status):
+        current = self.Status(self.status).label
+        wanted = self.Status(status).label
+        if self.status == status:
+            return f"This expression of interest is already at “{current}”."
+        if not self.is_open and self.status != self.Status.JOINED:
+            return f"This expression of interest has ended (“{current}”), so it cannot move."
+        next_stage = self.NEXT_STAGE.get(self.status)
+        hint = f" The next step is “{self.Status(next_stage).label}”." if next_stage else ""
+        return f"You cannot move an expression of interest from “{current}” to “{wanted}”.{hint}"
+
+    def withdraw(self):
+        """The person withdraws, from their manage page: no blame, no reason needed."""
+        return self.move_to(self.Status.WITHDRAWN, by=None, reason="Withdrawn by the person")
+
+    def manage_token(self):
+        return signing.dumps(self.reference, salt=MANAGE_LINK_SALT, compress=True)
+
+    def manage_path(self):
+        return reverse("applications:manage", args=[self.manage_token()])
+
+    @classmethod
+    def from_manage_token(cls, token):
+        """The expression a manage link is for, or None if the link is tampered or expired."""
+        try:
+            reference = signing.loads(
+                token, salt=MANAGE_LINK_SALT, max_age=settings.MANAGE_LINK_MAX_AGE
+            )
+        except signing.BadSignature:  # includes SignatureExpired
+            return None
+        return cls.objects.select_related("opportunity").filter(reference=reference).first()
+
+
+class StatusChange(models.Model):
+    """One move through the pipeline: the history staff and the person can rely on."""
+
+    expression = models.ForeignKey(
+        ExpressionOfInterest, on_delete=models.CASCADE, related_name="changes"
+    )
+    from_status = models.CharField(max_length=20, choices=ExpressionOfInterest.Status.choices)
+    to_status = models.CharField(max_length=20, choices=ExpressionOfInterest.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        help_text="Empty when the person made the change themselves.",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class StaffNote(models.Model):
+    expression = models.ForeignKey(
+        ExpressionOfInterest, on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, editable=False
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Note by {self.author} on {self.created_at:%d %b %Y}"
