@@ -198,6 +198,10 @@ class ExpressionOfInterest(models.Model):
         return self.STATUS_COLOURS[self.status]
 
     @property
+    def can_withdraw(self):
+        return self.Status.WITHDRAWN in self.allowed_moves()
+
+    @property
     def is_under_16(self):
         return self.age_band == self.AgeBand.UNDER_16
 

@@ -122,6 +122,8 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Without a timeout an SMTP server that stops answering would stall the email worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="involvement@example.nhs.uk")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -61,3 +61,36 @@ def test_the_404_page_has_no_violations(live_server, phone):
     phone.goto(live_server.url + "/opportunities/no-such-opportunity/")
     assert phone.get_by_role("heading", level=1).inner_text() == "Page not found"
     assert_no_violations(phone, "404")
+
+
+def test_every_interest_form_empty_and_with_errors_has_no_violations(
+    live_server, desktop, trust_content
+):
+    from opportunities.models import Opportunity
+
+    for slug in Opportunity.objects.open().values_list("slug", flat=True):
+        url = live_server.url + reverse("applications:express_interest", args=[slug])
+        desktop.goto(url)
+        assert_no_violations(desktop, f"{slug} form")
+        desktop.get_by_role("button", name="Send").click()
+        assert desktop.title().startswith("Error: ")
+        assert_no_violations(desktop, f"{slug} form with errors")
+
+
+def test_the_confirmation_and_manage_pages_have_no_violations(live_server, phone, trust_content):
+    from applications.models import ExpressionOfInterest
+    from opportunities.models import Opportunity
+    from tests.factories import ExpressionOfInterestFactory
+
+    expression = ExpressionOfInterestFactory(
+        opportunity=Opportunity.objects.get(slug="patient-flow")
+    )
+    phone.goto(live_server.url + expression.manage_path())
+    assert_no_violations(phone, "manage")
+    phone.get_by_role("button", name="Withdraw my expression of interest").click()
+    assert "You have withdrawn" in phone.content()
+    assert_no_violations(phone, "manage after withdrawing")
+    assert ExpressionOfInterest.objects.get().status == "withdrawn"
+
+    phone.goto(live_server.url + reverse("applications:manage", args=["not-a-real-token"]))
+    assert_no_violations(phone, "manage link invalid")

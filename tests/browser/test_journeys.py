@@ -4,6 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.browser.test_accessibility import assert_no_violations
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -75,3 +77,50 @@ def test_the_keyboard_alone_reaches_the_content_with_visible_focus(
     desktop.keyboard.press("Enter")
     assert desktop.get_by_role("heading", level=1).inner_text() == "Words we use"
     assert "#" in desktop.url
+
+
+def test_a_person_on_a_phone_sends_an_expression_with_a_mistake_and_fixes_it(
+    live_server, phone, trust_content, mailoutbox
+):
+    from applications.models import ExpressionOfInterest
+
+    phone.goto(live_server.url + reverse("opportunities:detail", args=["digital-reference-group"]))
+    phone.get_by_role("button", name="Tell us you are interested").click()
+    assert phone.get_by_role("heading", level=1).inner_text() == "Tell us you are interested"
+
+    phone.get_by_label("Full name", exact=True).fill("Nguyễn Văn An")
+    # The mistake: an email address without the @.
+    phone.get_by_label("Email address").fill("an.nguyen.example.com")
+    phone.get_by_label("Email", exact=True).check()
+    phone.get_by_label("65 or over").check()
+    phone.get_by_label("I live locally").check()
+    phone.get_by_label("Why are you interested?").fill("I use the app to book appointments.")
+    phone.get_by_label("Large print").check()
+    phone.get_by_label("I have read the privacy notice").check()
+    phone.get_by_role("button", name="Send").click()
+
+    assert phone.title().startswith("Error: ")
+    summary = phone.locator(".nhsuk-error-summary")
+    assert "Enter an email address in the correct format" in summary.inner_text()
+    # The error summary takes focus so a screen reader reads it out.
+    assert summary.evaluate("el => el === document.activeElement")
+    # Everything else is still filled in.
+    assert phone.get_by_label("Full name", exact=True).input_value() == "Nguyễn Văn An"
+    assert phone.get_by_label("Large print").is_checked()
+    assert phone.get_by_label("65 or over").is_checked()
+
+    summary.get_by_role("link").first.click()
+    email = phone.get_by_label("Email address")
+    assert email.evaluate("el => el === document.activeElement")
+    email.fill("an.nguyen@example.com")
+    phone.get_by_role("button", name="Send").click()
+
+    assert phone.get_by_role("heading", level=1).inner_text() == (
+        "We have your expression of interest"
+    )
+    assert_no_violations(phone, "confirmation")
+    expression = ExpressionOfInterest.objects.get()
+    assert expression.reference in phone.locator(".nhsuk-panel").inner_text()
+    assert expression.access_needs == ["large_print"]
+    assert expression.reference not in phone.url
+    assert "an.nguyen" not in phone.url

@@ -1,0 +1,320 @@
+import re
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.urls import reverse
+from django.utils.html import format_html
+
+from involvement.crispy_nhsuk import NHSField
+from opportunities.models import Opportunity
+
+from .models import ExpressionOfInterest
+
+AgeBand = ExpressionOfInterest.AgeBand
+YOUNG_BANDS = {AgeBand.UNDER_16, AgeBand.AGE_16_17}
+ADULT_BANDS = {AgeBand.AGE_18_24, AgeBand.AGE_25_64, AgeBand.AGE_65_PLUS}
+# The youngest age in each band, to check an opportunity's minimum age.
+BAND_MINIMUM_AGE = {AgeBand.UNDER_16: 0, AgeBand.AGE_16_17: 16, AgeBand.AGE_18_24: 18,
+                    AgeBand.AGE_25_64: 25, AgeBand.AGE_65_PLUS: 65}
+
+UK_PHONE = re.compile(r"^(?:\+44|0044|0)(\d{9,10})$")
+
+
+def normalise_uk_phone(value):
+    """A UK number in the forms people write it: 020 3312 5259, (020) 3312-5259, +44 7700 900982.
+
+    Returns the number as written (tidied of doubled spaces) or None if it is not a UK number.
+    """
+    digits = re.sub(r"[\s().\-]", "", value)
+    if not UK_PHONE.match(digits):
+        return None
+    return " ".join(value.split())
+
+
+class ExpressionOfInterestForm(forms.ModelForm):
+    """What a person tells us when they are interested. Validates and converts; never acts."""
+
+    # A box people are told to leave empty, hidden from sight and from the keyboard: bots that
+    # fill in every box fill it in. Rendered by the template, outside crispy's layout.
+    website = forms.CharField(label="Leave this box empty", required=False)
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    connections = forms.MultipleChoiceField(
+        label="How are you connected to the trust?",
+        help_text="Select all that apply.",
+        choices=ExpressionOfInterest.Connection.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select how you are connected to the trust",
+            "invalid_choice": "Select how you are connected to the trust",
+        },
+    )
+    access_needs = forms.MultipleChoiceField(
+        label="Do you need anything to help you take part? (optional)",
+        help_text="Select all that apply. We will talk with you about anything you need.",
+        choices=ExpressionOfInterest.AccessNeed.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": "Select the help you need from the list"},
+    )
+    privacy_consent = forms.BooleanField(
+        error_messages={"required": "Confirm that you have read the privacy notice and agree"},
+    )
+
+    class Meta:
+        model = ExpressionOfInterest
+        fields = [
+            "full_name", "email", "phone", "preferred_contact", "age_band",
+            "parent_carer_name", "parent_carer_contact", "parent_carer_confirmed",
+            "connections", "connection_other", "why_interested", "experience",
+            "access_needs", "access_needs_other", "availability", "privacy_consent",
+        ]
+        labels = {
+            "full_name": "Full name",
+            "email": "Email address",
+            "phone": "UK phone number (optional)",
+            "preferred_contact": "How would you like us to contact you?",
+            "age_band": "How old are you?",
+            "parent_carer_name": "Your parent or carer's full name",
+            "parent_carer_contact": "Your parent or carer's email address or phone number",
+            "parent_carer_confirmed": "My parent or carer knows about this and agrees to it",
+            "connection_other": "If other, tell us how you are connected",
+            "why_interested": "Why are you interested?",
+            "experience": "Is there anything else you would like us to know? (optional)",
+            "access_needs_other": "If something else, tell us what you need",
+            "availability": "When can you usually take part? (optional)",
+        }
+        help_texts = {
+            "full_name": "The name you would like us to use.",
+            "email": "We will send a confirmation to this address.",
+            "phone": "For example, 07700 900 982 or +44 20 3312 5259.",
+            "age_band": "Some opportunities are for adults, some for young people, "
+            "and some for both.",
+            "parent_carer_contact": "We will contact them too, to check they agree.",
+            "why_interested": "A few sentences is plenty. You do not need any experience.",
+            "experience": "For example, your experience as a patient or carer, or skills you "
+            "would like to use. You do not need any.",
+            "availability": "For example, weekday mornings, or not on Fridays.",
+        }
+        error_messages = {
+            "full_name": {
+                "required": "Enter your full name",
+                "max_length": "Full name must be 200 characters or fewer",
+            },
+            "email": {
+                "required": "Enter your email address",
+                "invalid": "Enter an email address in the correct format, like name@example.com",
+                "max_length": "Email address must be 254 characters or fewer",
+            },
+            "phone": {"max_length": "Phone number must be 40 characters or fewer"},
+            "preferred_contact": {
+                "required": "Select how you would like us to contact you",
+                "invalid_choice": "Select how you would like us to contact you",
+            },
+            "age_band": {
+                "required": "Select how old you are",
+                "invalid_choice": "Select how old you are",
+            },
+            "why_interested": {"required": "Tell us why you are interested"},
+            "parent_carer_name": {
+                "max_length": "Your parent or carer's name must be 200 characters or fewer",
+            },
+        }
+        widgets = {
+            "full_name": forms.TextInput(
+                attrs={"autocomplete": "name", "spellcheck": "false",
+                       "class": "nhsuk-u-width-two-thirds"}
+            ),
+            "email": forms.EmailInput(
+                attrs={"autocomplete": "email", "spellcheck": "false",
+                       "class": "nhsuk-u-width-two-thirds"}
+            ),
+            "phone": forms.TextInput(
+                attrs={"type": "tel", "autocomplete": "tel", "class": "nhsuk-input--width-20"}
+            ),
+            "preferred_contact": forms.RadioSelect,
+            "age_band": forms.RadioSelect,
+            "why_interested": forms.Textarea(attrs={"rows": 5}),
+            "experience": forms.Textarea(attrs={"rows": 4}),
+            "availability": forms.Textarea(attrs={"rows": 3}),
+            "parent_carer_name": forms.TextInput(attrs={"spellcheck": "false"}),
+        }
+
+    # Long answers are welcome, but not unbounded.
+    TEXT_LIMITS = {"why_interested": 5000, "experience": 5000, "availability": 1000}
+
+    def __init__(self, *args, opportunity, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opportunity = opportunity
+        for name, limit in self.TEXT_LIMITS.items():
+            self.fields[name].max_length = limit
+            self.fields[name].widget.attrs.pop("maxlength", None)
+            self.fields[name].validators.append(MaxLengthValidator(limit))
+            self.fields[name].error_messages["max_length"] = (
+                f"{self.fields[name].label.removesuffix(' (optional)')} must be "
+                f"{limit:,} characters or fewer"
+            )
+        self.fields["preferred_contact"].choices = ExpressionOfInterest.ContactMethod.choices
+        # No answer is chosen for the person: they pick one.
+        self.fields["preferred_contact"].initial = None
+        self.fields["age_band"].choices = AgeBand.choices
+        self.fields["privacy_consent"].label = (
+            "I have read the privacy notice and agree to the trust using my information "
+            "to contact me about getting involved"
+        )
+        self.fields["privacy_consent"].help_text = format_html(
+            '<a href="{}">Read the privacy notice</a> (opens in the same tab).',
+            reverse("privacy"),
+        )
+        self.fields["submission_key"].error_messages["required"] = (
+            "Something went wrong with this form. Send it again."
+        )
+        self.fields["parent_carer_confirmed"].required = False
+
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.show_error_summary = False
+        under_16_welcome = opportunity.audience != Opportunity.Audience.ADULTS and (
+            not opportunity.minimum_age or opportunity.minimum_age < 16
+        )
+        sections = [
+            Fieldset(
+                "About you",
+                NHSField("full_name"),
+                NHSField("email"),
+                NHSField("phone"),
+                NHSField("preferred_contact"),
+                NHSField("age_band"),
+            ),
+            # Only asked where under-16s can take part.
+            Fieldset(
+                "If you are under 16",
+                NHSField("parent_carer_name"),
+                NHSField("parent_carer_contact"),
+                NHSField("parent_carer_confirmed"),
+            )
+            if under_16_welcome
+            else None,
+            Fieldset(
+                "Your interest",
+                NHSField("connections"),
+                NHSField("connection_other"),
+                NHSField("why_interested"),
+                NHSField("experience"),
+            ),
+            Fieldset(
+                "Taking part",
+                NHSField("access_needs"),
+                NHSField("access_needs_other"),
+                NHSField("availability"),
+            ),
+            NHSField("privacy_consent"),
+            "submission_key",
+        ]
+        self.helper.layout = Layout(*[section for section in sections if section is not None])
+
+    def clean_full_name(self):
+        # Any script, apostrophes and hyphens are all names: only surrounding space is removed.
+        return " ".join(self.cleaned_data["full_name"].split())
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip()
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if not phone:
+            return ""
+        normalised = normalise_uk_phone(phone)
+        if normalised is None:
+            raise forms.ValidationError(
+                "Enter a UK phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
+            )
+        return normalised
+
+    def clean(self):
+        data = super().clean()
+        self._check_contact(data)
+        self._check_age(data)
+        self._check_other_answers(data)
+        return data
+
+    def _check_contact(self, data):
+        wants_phone = data.get("preferred_contact") in (
+            ExpressionOfInterest.ContactMethod.PHONE,
+            ExpressionOfInterest.ContactMethod.EITHER,
+        )
+        if wants_phone and not data.get("phone") and "phone" not in self.errors:
+            self.add_error(
+                "phone", "Enter a phone number so we can call you, or choose email"
+            )
+
+    def _check_age(self, data):
+        band = data.get("age_band")
+        if not band:
+            return
+        opportunity = self.opportunity
+        if opportunity.audience == Opportunity.Audience.ADULTS and band in YOUNG_BANDS:
+            self.add_error(
+                "age_band",
+                "This opportunity is for adults aged 18 or over. "
+                "You can see the opportunities open to young people instead",
+            )
+            return
+        if opportunity.audience == Opportunity.Audience.YOUNG_PEOPLE and band in ADULT_BANDS:
+            self.add_error(
+                "age_band",
+                "This opportunity is for young people under 18. "
+                "You can see the opportunities open to adults instead",
+            )
+            return
+        minimum = opportunity.minimum_age
+        if minimum and band in BAND_MINIMUM_AGE and BAND_MINIMUM_AGE[band] < minimum:
+            self.add_error(
+                "age_band", f"This opportunity is for people aged {minimum} or over"
+            )
+            return
+        if band == AgeBand.UNDER_16:
+            if not data.get("parent_carer_name", "").strip():
+                self.add_error("parent_carer_name", "Enter your parent or carer's full name")
+            if not data.get("parent_carer_contact", "").strip():
+                self.add_error(
+                    "parent_carer_contact",
+                    "Enter your parent or carer's email address or phone number",
+                )
+            if not data.get("parent_carer_confirmed"):
+                self.add_error(
+                    "parent_carer_confirmed",
+                    "Your parent or carer needs to know about this and agree to it",
+                )
+        else:
+            # Only under-16s are asked for a parent or carer: keep nothing we did not need.
+            data["parent_carer_name"] = ""
+            data["parent_carer_contact"] = ""
+            data["parent_carer_confirmed"] = False
+
+    def _check_other_answers(self, data):
+        connections = data.get("connections") or []
+        if ExpressionOfInterest.Connection.OTHER in connections:
+            if not data.get("connection_other", "").strip():
+                self.add_error("connection_other", "Tell us how you are connected to the trust")
+        else:
+            data["connection_other"] = ""
+        needs = data.get("access_needs") or []
+        if ExpressionOfInterest.AccessNeed.OTHER in needs:
+            if not data.get("access_needs_other", "").strip():
+                self.add_error("access_needs_other", "Tell us what you need to take part")
+        else:
+            data["access_needs_other"] = ""
+
+    def save(self, commit=True):
+        expression = super().save(commit=False)
+        expression.opportunity = self.opportunity
+        expression.submission_key = self.cleaned_data["submission_key"]
+        expression.privacy_notice_version = settings.PRIVACY_NOTICE_VERSION
+        if commit:
+            expression.save()
+        return expression

@@ -1,0 +1,215 @@
+"""The production path, for real: the database task queue, the `db_worker` command, and
+delivery through an SMTP server listening on loopback."""
+
+import email
+import email.policy
+import json
+import signal
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from applications.tasks import queue_expression_emails
+from tests.factories import ExpressionOfInterestFactory, OpportunityFactory
+
+DATABASE_BACKEND = "django_tasks_db.backend.DatabaseBackend"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def database_tasks(settings):
+    # Changing TASKS sends setting_changed, on which django_tasks drops the backends it has
+    # built; the settings fixture puts TASKS back (and so drops them again) afterwards.
+    settings.TASKS = {"default": {"BACKEND": DATABASE_BACKEND}}
+
+
+@pytest.fixture
+def opportunity():
+    return OpportunityFactory(
+        title="Renal patient panel", contact_email="renal.panel@example.nhs.uk"
+    )
+
+
+def run_worker():
+    """`manage.py db_worker --batch`: run everything queued, then exit."""
+    # The worker installs its own SIGINT/SIGTERM handlers for a graceful shutdown; give
+    # pytest its own back afterwards.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        call_command(
+            "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=1
+        )
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def queue_for(opportunity, **fields):
+    with transaction.atomic():
+        expression = ExpressionOfInterestFactory(opportunity=opportunity, **fields)
+        queue_expression_emails(expression)
+    return expression
+
+
+def test_the_worker_sends_what_was_queued(opportunity, mailoutbox):
+    expression = queue_for(
+        opportunity, full_name="Kwame Mensah", email="kwame@example.com", phone="07700 900789"
+    )
+
+    # Queued, in the database, and nothing sent until a worker runs it.
+    [row] = DBTaskResult.objects.all()
+    assert row.status == TaskResultStatus.READY
+    assert row.task_path == "applications.tasks.send_expression_emails"
+    assert row.args_kwargs == {"args": [expression.pk], "kwargs": {}}
+    stored = json.dumps(row.args_kwargs)
+    for personal in ("Kwame", "kwame@example.com", "07700", expression.reference):
+        assert personal not in stored
+    assert mailoutbox == []
+
+    run_worker()
+
+    assert sorted(message.to[0] for message in mailoutbox) == [
+        "kwame@example.com", "renal.panel@example.nhs.uk",
+    ]
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.SUCCESSFUL
+    assert row.return_value == 2
+    assert row.finished_at is not None
+
+
+def test_a_rolled_back_transaction_queues_nothing(opportunity, mailoutbox):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        expression = ExpressionOfInterestFactory(opportunity=opportunity)
+        queue_expression_emails(expression)
+        raise RuntimeError("the form view failed after saving")
+
+    assert not DBTaskResult.objects.exists()
+    run_worker()
+    assert mailoutbox == []
+
+
+def test_an_expression_erased_while_queued_is_not_emailed(opportunity, mailoutbox):
+    expression = queue_for(opportunity)
+    expression.delete()
+
+    run_worker()
+
+    assert mailoutbox == []
+    [row] = DBTaskResult.objects.all()
+    assert row.status == TaskResultStatus.SUCCESSFUL
+    assert row.return_value == 0
+
+
+# A real SMTP server on loopback.
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps what it receives, and can refuse one address."""
+
+    def __init__(self, refuse=None):
+        self.refuse = refuse
+        self.envelopes = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    servers = []
+
+    def start(**handler_options):
+        handler = Recorder(**handler_options)
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        servers.append(controller)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = controller.port
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 10
+        return handler
+
+    yield start
+    for controller in servers:
+        controller.stop()
+
+
+def plain_text(envelope):
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    return message, message.get_body(("plain",)).get_content()
+
+
+def test_emails_are_delivered_through_a_real_smtp_server(opportunity, smtp_server):
+    server = smtp_server()
+    expression = queue_for(opportunity, email="amina@example.com")
+
+    run_worker()
+
+    assert len(server.envelopes) == 2
+    by_recipient = {tuple(envelope.rcpt_tos): envelope for envelope in server.envelopes}
+    assert set(by_recipient) == {("amina@example.com",), ("renal.panel@example.nhs.uk",)}
+    for envelope in server.envelopes:
+        assert envelope.mail_from == settings.DEFAULT_FROM_EMAIL
+        message, text = plain_text(envelope)
+        assert expression.reference in text
+        assert message.get_body(("html",)) is not None
+    confirmation, text = plain_text(by_recipient[("amina@example.com",)])
+    assert confirmation["Subject"] == "We have your expression of interest: Renal patient panel"
+    assert confirmation["Reply-To"] == "renal.panel@example.nhs.uk"
+    assert settings.SITE_URL + "/interest/manage/" in text
+    assert DBTaskResult.objects.get().status == TaskResultStatus.SUCCESSFUL
+
+
+def test_a_refused_address_fails_the_task_without_recording_the_address(
+    opportunity, smtp_server, caplog
+):
+    server = smtp_server(refuse="no.such.person@example.com")
+    expression = queue_for(opportunity, email="no.such.person@example.com")
+
+    with caplog.at_level("INFO"):
+        run_worker()
+
+    # The staff notification still goes, so someone can follow it up by phone.
+    [envelope] = server.envelopes
+    assert envelope.rcpt_tos == ["renal.panel@example.nhs.uk"]
+    row = DBTaskResult.objects.get()
+    assert row.status == TaskResultStatus.FAILED
+    assert row.exception_class_path == "applications.tasks.ExpressionEmailError"
+    assert f"id={expression.pk}" in row.traceback
+    assert "confirmation (SMTPRecipientsRefused (550))" in row.traceback
+    # Neither the task table nor the portal's logs (tracebacks included) hold the address or
+    # the reference. The test SMTP server's own log ("mail.log") is not the portal's.
+    logs = "\n".join(
+        caplog.handler.format(record)
+        for record in caplog.records
+        if not record.name.startswith("mail.log")
+    )
+    assert "Could not send the confirmation email" in logs
+    assert "ExpressionEmailError" in logs  # the task's failure, with its traceback
+    for recorded in (row.traceback, json.dumps(row.args_kwargs), logs):
+        assert "no.such.person" not in recorded
+        assert expression.reference not in recorded
