@@ -1,5 +1,10 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+
+from applications.models import ExpressionOfInterest
 
 from .models import GlossaryTerm, Meeting, Opportunity, Programme
 
@@ -82,7 +87,7 @@ class OpportunityAdmin(admin.ModelAdmin):
         ("Who can take part", {"fields": ["audience", "minimum_age"]}),
         (
             "Lay partner places",
-            {"fields": ["lay_partner_target", "lay_partners_in_post"],
+            {"fields": ["lay_partner_target", "lay_partners_in_post", "lay_partners_joined"],
              "description": "For lay partner roles only."},
         ),
         ("Payment and expenses", {"fields": ["involvement_payment", "expenses"]}),
@@ -90,8 +95,78 @@ class OpportunityAdmin(admin.ModelAdmin):
         ("Listing", {"fields": ["position"]}),
     ]
 
+    readonly_fields = ["lay_partners_joined", "expressions_by_status"]
+
+    class Media:
+        css = {"all": ["admin/applications.css"]}
+
     def get_queryset(self, request):
         return super().get_queryset(request).with_lay_partner_counts()
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            # Nothing has joined or been expressed yet on a new opportunity.
+            return [
+                (name, {**options, "fields": [
+                    field for field in options["fields"] if field not in self.readonly_fields
+                ]})
+                for name, options in fieldsets
+            ]
+        if self._sees_expressions(request, obj):
+            fieldsets = [
+                fieldsets[0],
+                ("Expressions of interest", {"fields": ["expressions_by_status"]}),
+                *fieldsets[1:],
+            ]
+        return fieldsets
+
+    def _sees_expressions(self, request, opportunity):
+        """Whether this member of staff may see the opportunity's expressions of interest: the
+        same rule as ExpressionOfInterest.objects.for_staff, asked of one programme."""
+        user = request.user
+        if user.is_superuser or user.has_perm("applications.view_all_expressions"):
+            return True
+        return (
+            user.has_perm("applications.view_expressionofinterest")
+            and opportunity.programme.leads.filter(pk=user.pk).exists()
+        )
+
+    @admin.display(description="By status")
+    def expressions_by_status(self, opportunity):
+        counts = dict(
+            opportunity.expressions.order_by()
+            .values("status")
+            .annotate(count=Count("pk"))
+            .values_list("status", "count")
+        )
+        changelist = reverse("admin:applications_expressionofinterest_changelist")
+        rows = []
+        for status in ExpressionOfInterest.Status:
+            query = urlencode({"opportunity__id__exact": opportunity.pk, "status__exact": status})
+            colour = ExpressionOfInterest.STATUS_COLOURS[status]
+            rows.append((f"{changelist}?{query}", colour, status.label, counts.get(status, 0)))
+        total_query = urlencode({"opportunity__id__exact": opportunity.pk})
+        return format_html(
+            '<ul class="eoi-status-counts">{}</ul><p><a href="{}?{}">All {} expressions of '
+            "interest for this opportunity</a></p>",
+            format_html_join(
+                "",
+                '<li><a href="{}"><strong class="eoi-tag eoi-tag--{}">{}</strong> {}</a></li>',
+                rows,
+            ),
+            changelist, total_query, sum(counts.values()),
+        )
+
+    @admin.display(description="Lay partners joined")
+    def lay_partners_joined(self, opportunity):
+        if not opportunity.is_lay_partner_role:
+            return "Not a lay partner role."
+        return (
+            f"{opportunity.lay_partners_filled} of {opportunity.lay_partner_target} "
+            f"({opportunity.lay_partners_in_post} already in post, "
+            f"{opportunity.joined_through_portal} joined through the portal)"
+        )
 
     @admin.display(description="Lay partners")
     def lay_partner_places(self, opportunity):
