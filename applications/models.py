@@ -322,3 +322,166 @@ class StaffNote(models.Model):
 
     def __str__(self):
         return f"Note by {self.author} on {self.created_at:%d %b %Y}"
+
+
+class BookingError(ValidationError):
+    """A booking change that is not allowed; the message says why, for the person or staff."""
+
+
+class BookingQuerySet(models.QuerySet):
+    def holding_places(self):
+        """Bookings that take up one of a meeting's places."""
+        return self.filter(status__in=Booking.HOLDS_A_PLACE)
+
+    def waiting(self):
+        return self.filter(status=Booking.Status.WAITLISTED).order_by("created_at", "pk")
+
+
+class Booking(models.Model):
+    """A person's place at a briefing, taster or event meeting."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        CONFIRMED = "confirmed", "Confirmed"
+        ATTENDED = "attended", "Attended"
+        DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+        CANCELLED = "cancelled", "Cancelled"
+        WAITLISTED = "waitlisted", "On the waiting list"
+
+    # An invitation holds a place until it is declined, so a meeting is never overbooked by
+    # people accepting at once.
+    HOLDS_A_PLACE = [Status.INVITED, Status.CONFIRMED, Status.ATTENDED, Status.DID_NOT_ATTEND]
+
+    expression = models.ForeignKey(
+        ExpressionOfInterest, on_delete=models.CASCADE, related_name="bookings"
+    )
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="bookings")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.INVITED)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting__starts_at", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["expression", "meeting"], name="one_booking_per_person_per_meeting"
+            )
+        ]
+        indexes = [models.Index(fields=["meeting", "status"], name="booking_meeting_status")]
+
+    def __str__(self):
+        return f"{self.expression.reference} at {self.meeting}"
+
+    @property
+    def holds_a_place(self):
+        return self.status in self.HOLDS_A_PLACE
+
+    def token(self, action):
+        """A signed token for the person's accept or decline link; it names no person."""
+        return signing.dumps([self.pk, action], salt=BOOKING_LINK_SALT, compress=True)
+
+    @classmethod
+    def from_token(cls, token, action):
+        try:
+            pk, signed_action = signing.loads(
+                token, salt=BOOKING_LINK_SALT, max_age=settings.MANAGE_LINK_MAX_AGE
+            )
+        except (signing.BadSignature, ValueError, TypeError):
+            return None
+        if signed_action != action:
+            return None
+        return (
+            cls.objects.select_related("meeting__opportunity", "expression")
+            .filter(pk=pk)
+            .first()
+        )
+
+    @classmethod
+    def book(cls, meeting, expression, *, invited_by=None, status=None):
+        """Give the person a place, or a place on the waiting list when the meeting is full.
+
+        The meeting's row is locked while places are counted, so people booking at the same
+        moment queue behind one another and the meeting is never overbooked (PostgreSQL;
+        SQLite serialises writes anyway).
+        """
+        status = status or cls.Status.CONFIRMED
+        with transaction.atomic():
+            locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+            existing = cls.objects.filter(meeting=locked, expression=expression).first()
+            if existing and existing.status != cls.Status.CANCELLED:
+                return existing
+            full = (
+                locked.capacity is not None
+                and cls.objects.filter(meeting=locked).holding_places().count() >= locked.capacity
+            )
+            final = cls.Status.WAITLISTED if full else status
+            if existing:
+                existing.status = final
+                existing.created_at = timezone.now()
+                existing.invited_by = invited_by
+                existing.save(update_fields=["status", "created_at", "invited_by", "updated_at"])
+                return existing
+            return cls.objects.create(
+                meeting=locked, expression=expression, status=final, invited_by=invited_by
+            )
+
+    def _change(self, allowed_from, to, refusal):
+        with transaction.atomic():
+            current = type(self).objects.select_for_update().get(pk=self.pk)
+            if current.status not in allowed_from:
+                raise BookingError(refusal.format(status=current.get_status_display().lower()))
+            self.status = to
+            self.save(update_fields=["status", "updated_at"])
+        return self
+
+    def accept(self):
+        return self._change(
+            [self.Status.INVITED], self.Status.CONFIRMED,
+            "This invitation cannot be accepted: the booking is {status}.",
+        )
+
+    def cancel(self):
+        """The person declines or cancels (or staff cancel for them). Frees the place, and
+        gives it to the first person waiting. Returns the booking promoted, if any."""
+        with transaction.atomic():
+            Meeting.objects.select_for_update().get(pk=self.meeting_id)
+            self._change(
+                [self.Status.INVITED, self.Status.CONFIRMED, self.Status.WAITLISTED],
+                self.Status.CANCELLED,
+                "This booking cannot be cancelled: it is {status}.",
+            )
+            return self.meeting.promote_from_waiting_list()
+
+    def mark_attended(self, *, by):
+        """Staff record attendance; a briefing or taster moves the expression on too."""
+        with transaction.atomic():
+            self._change(
+                [self.Status.INVITED, self.Status.CONFIRMED, self.Status.DID_NOT_ATTEND],
+                self.Status.ATTENDED,
+                "Attendance cannot be recorded: the booking is {status}.",
+            )
+            stage = {
+                Meeting.Kind.BRIEFING: ExpressionOfInterest.Status.BRIEFING,
+                Meeting.Kind.TASTER: ExpressionOfInterest.Status.TASTER,
+            }.get(self.meeting.kind)
+            expression = self.expression
+            if stage and stage in expression.allowed_moves():
+                expression.move_to(stage, by=by, reason=f"Attended {self.meeting}")
+        return self
+
+    def mark_did_not_attend(self, *, by):
+        return self._change(
+            [self.Status.INVITED, self.Status.CONFIRMED, self.Status.ATTENDED],
+            self.Status.DID_NOT_ATTEND,
+            "Non-attendance cannot be recorded: the booking is {status}.",
+        )
+
+
+BOOKING_LINK_SALT = "applications.booking-link"
