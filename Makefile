@@ -28,6 +28,7 @@ deps: $(VENV)/.installed node_modules/.installed
 run: deps
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_trust_content
+	$(PY) manage.py create_example_meetings
 	$(PY) manage.py create_dev_staff
 	@echo
 	@echo "Serving the portal at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
@@ -46,3 +47,11 @@ collectstatic: deps
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles
+
+# The performance benchmark (bench/README.md): seeds 1,000,000 expressions of interest in its
+# own PostgreSQL database (reused on later runs; SEED=fresh reseeds), serves them with gunicorn
+# and loads them with wrk. Under 10 minutes on the 2-core machine.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/involvement_bench
+.PHONY: bench
+bench: deps
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(if $(SEED),--seed=$(SEED))

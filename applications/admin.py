@@ -14,16 +14,32 @@ from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetW
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
+from opportunities.models import Meeting
+
 from .admin_export import choice_labels, export_csv, staff_name
-from .models import REFERENCE_ALPHABET, ExpressionOfInterest, InvalidMove, StaffNote, StatusChange
+from .emails import meeting_when
+from .models import (
+    REFERENCE_ALPHABET,
+    Booking,
+    BookingError,
+    ExpressionOfInterest,
+    InvalidMove,
+    StaffNote,
+    StatusChange,
+)
+from .paginator import EstimatedCountPaginator
+from .tasks import queue_booking_email
 
 Status = ExpressionOfInterest.Status
 
@@ -164,6 +180,105 @@ class NotProgressedForm(forms.Form):
     )
 
 
+# Meetings people are invited to from an expression of interest.
+INVITE_KINDS = [Meeting.Kind.BRIEFING, Meeting.Kind.TASTER]
+
+
+def invitable_meetings():
+    """Upcoming briefing and taster meetings, with the places each has taken."""
+    return (
+        Meeting.objects.upcoming()
+        .filter(kind__in=INVITE_KINDS)
+        .select_related("opportunity")
+        .annotate(
+            taken=Count("bookings", filter=Q(bookings__status__in=Booking.HOLDS_A_PLACE)),
+            waiting=Count("bookings", filter=Q(bookings__status=Booking.Status.WAITLISTED)),
+        )
+    )
+
+
+def places_in_words(meeting):
+    if meeting.capacity is None:
+        return f"{meeting.taken} booked, no limit"
+    left = max(meeting.capacity - meeting.taken, 0)
+    if left == 0:
+        waiting = f", {meeting.waiting} waiting" if meeting.waiting else ""
+        return f"full ({meeting.capacity} places{waiting}): they will go on the waiting list"
+    return f"{left} of {meeting.capacity} place{'' if meeting.capacity == 1 else 's'} left"
+
+
+def meeting_label(meeting, *, with_opportunity):
+    where = "Online" if meeting.is_online else meeting.location
+    parts = [meeting.display_title]
+    if with_opportunity:
+        parts.append(meeting.opportunity.title)
+    parts += [meeting_when(meeting), where, places_in_words(meeting)]
+    return " – ".join(parts)
+
+
+def meeting_groups(meetings, opportunity_ids):
+    """Meetings grouped by opportunity: the expressions' own opportunities first, then every
+    other upcoming briefing or taster meeting. A list of (heading, meetings, is_own)."""
+    own, other = {}, []
+    for meeting in meetings:
+        if meeting.opportunity_id in opportunity_ids:
+            own.setdefault(meeting.opportunity.title, []).append(meeting)
+        else:
+            other.append(meeting)
+    groups = [(f"For {title}", its_meetings, True) for title, its_meetings in own.items()]
+    if other:
+        groups.append(("Other opportunities" if own else "Upcoming meetings", other, False))
+    return groups
+
+
+class InviteForm(forms.Form):
+    meeting = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the meeting to invite them to.",
+            "invalid_choice": "Choose one of the upcoming meetings offered.",
+        },
+    )
+
+    def __init__(self, *args, opportunity_ids, booked=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meetings = {meeting.pk: meeting for meeting in invitable_meetings()}
+        self.booked = booked or {}
+        self.groups = meeting_groups(self.meetings.values(), set(opportunity_ids))
+        self.fields["meeting"].choices = [
+            (heading, [
+                (str(meeting.pk), meeting_label(meeting, with_opportunity=not own))
+                for meeting in its_meetings
+            ])
+            for heading, its_meetings, own in self.groups
+        ]
+
+    def table(self):
+        """The choices as the page shows them: a table per group, a radio button per row."""
+        radios = {str(radio.data["value"]): radio for radio in self["meeting"]}
+        return [
+            {
+                "heading": heading,
+                "own": own,
+                "rows": [
+                    {
+                        "meeting": meeting,
+                        "radio": radios[str(meeting.pk)],
+                        "when": meeting_when(meeting),
+                        "where": "Online" if meeting.is_online else meeting.location,
+                        "places": places_in_words(meeting),
+                        "booked": self.booked.get(meeting.pk),
+                    }
+                    for meeting in its_meetings
+                ],
+            }
+            for heading, its_meetings, own in self.groups
+        ]
+
+    def clean_meeting(self):
+        return self.meetings[int(self.cleaned_data["meeting"])]
+
+
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return staff_name(user)
@@ -258,6 +373,130 @@ class StatusChangeInline(admin.TabularInline):
         return date_and_time(change.at)
 
 
+class ReadOnlyInlineFormSet(BaseInlineFormSet):
+    """An inline that only lists rows: it never reads the POST, so saving the page does not
+    need (or trust) anything from it, and forms posted without it still save."""
+
+    def __init__(self, data=None, files=None, **kwargs):
+        super().__init__(None, None, **kwargs)
+
+    def is_valid(self):
+        return True
+
+    def save(self, commit=True):
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        self.save_m2m = lambda: None
+        return []
+
+
+def booking_outcomes(booking, now=None):
+    """The buttons staff may press for a booking now: (outcome, label) pairs.
+
+    Attendance is recorded once the meeting has started; a place can be cancelled until the
+    meeting ends.
+    """
+    now = now or timezone.now()
+    meeting = booking.meeting
+    status = booking.status
+    outcomes = []
+    if meeting.starts_at <= now:
+        if status in (Booking.Status.INVITED, Booking.Status.CONFIRMED,
+                      Booking.Status.DID_NOT_ATTEND):
+            outcomes.append(("attended", "Attended"))
+        if status in (Booking.Status.INVITED, Booking.Status.CONFIRMED, Booking.Status.ATTENDED):
+            outcomes.append(("did_not_attend", "Did not attend"))
+    if meeting.ends_at > now and status in (
+        Booking.Status.INVITED, Booking.Status.CONFIRMED, Booking.Status.WAITLISTED
+    ):
+        outcomes.append(("cancel", "Cancel"))
+    return outcomes
+
+
+class BookingInline(admin.TabularInline):
+    """The person's places at meetings: read-only, with buttons to record what happened.
+
+    The buttons belong to small forms outside the admin's change form (see the change form
+    template), joined to them by the `form` attribute, so pressing one never saves the page
+    and the change form's own submit stays its default button.
+    """
+
+    model = Booking
+    fk_name = "expression"
+    formset = ReadOnlyInlineFormSet
+    extra = 0
+    fields = ["meeting_link", "booking_status", "booked", "reminder", "record"]
+    readonly_fields = fields
+    verbose_name = "meeting booking"
+    verbose_name_plural = "meetings"
+    can_delete = False
+    empty_value_display = "–"
+
+    def get_queryset(self, request):
+        self.request = request
+        return super().get_queryset(request).select_related("meeting__opportunity")
+
+    # Bookings are seen and acted on with the expression's own permissions: the staff groups
+    # hold none on bookings themselves.
+    def _parent_admin(self):
+        return self.admin_site._registry[ExpressionOfInterest]
+
+    def has_view_permission(self, request, obj=None):
+        return self._parent_admin().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Meeting")
+    def meeting_link(self, booking):
+        meeting = booking.meeting
+        label = f"{meeting.display_title}, {date_and_time(meeting.starts_at)}"
+        if self.request.user.has_perm("opportunities.view_meeting"):
+            url = reverse(
+                f"{self.admin_site.name}:opportunities_meeting_change", args=[meeting.pk]
+            )
+            label = format_html('<a href="{}">{}</a>', url, label)
+        return format_html(
+            '{}<span class="eoi-quiet"> – {}</span>', label, meeting.opportunity.title
+        )
+
+    @admin.display(description="Status")
+    def booking_status(self, booking):
+        return booking.get_status_display()
+
+    @admin.display(description="Booked")
+    def booked(self, booking):
+        by = f" by {staff_name(booking.invited_by)}" if booking.invited_by_id else ""
+        return f"{date_and_time(booking.created_at)}{by}"
+
+    @admin.display(description="Reminder sent")
+    def reminder(self, booking):
+        return date_and_time(booking.reminder_sent_at)
+
+    @admin.display(description="Record")
+    def record(self, booking):
+        parent = self._parent_admin()
+        if not parent.has_move_permission(self.request, booking.expression):
+            return "–"
+        outcomes = booking_outcomes(booking)
+        if not outcomes:
+            return "–"
+        return format_html(
+            '<span class="eoi-move-buttons">{}</span>',
+            format_html_join(
+                "",
+                '<button type="submit" form="booking-{}" name="outcome" value="{}" '
+                'class="button">{}</button>',
+                ((booking.pk, outcome, label) for outcome, label in outcomes),
+            ),
+        )
+
+
 # The expression of interest admin ------------------------------------------------------------
 
 
@@ -282,11 +521,15 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["opportunity", "opportunity__programme", "assigned_to"]
     list_per_page = 50
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     empty_value_display = "–"
     search_fields = ["reference", "full_name", "email"]
     search_help_text = "Search by reference, name or email address."
-    actions = ["assign_to_me", "mark_contacted", "not_progressed", "export_as_csv"]
-    inlines = [StaffNoteInline, StatusChangeInline]
+    actions = [
+        "assign_to_me", "mark_contacted", "invite_to_meeting", "not_progressed", "export_as_csv",
+    ]
+    inlines = [BookingInline, StaffNoteInline, StatusChangeInline]
     change_form_template = "admin/applications/expressionofinterest/change_form.html"
 
     # Everything the person wrote is theirs: staff read it, and may only choose who handles it.
@@ -471,6 +714,108 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
             request, "admin/applications/expressionofinterest/not_progressed.html", context
         )
 
+    @admin.action(
+        description="Invite the selected to a briefing or taster meeting…", permissions=["move"]
+    )
+    def invite_to_meeting(self, request, queryset):
+        expressions = list(queryset.select_related("opportunity").order_by("pk"))
+        form = InviteForm(
+            request.POST if "confirm" in request.POST else None,
+            opportunity_ids={expression.opportunity_id for expression in expressions},
+        )
+        if form.is_valid():
+            self._invite_each(request, expressions, form.cleaned_data["meeting"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Invite to a briefing or taster meeting",
+            "subtitle": None,
+            "opts": self.opts,
+            "bulk": True,
+            "rows": [
+                {
+                    "expression": expression,
+                    "tag": status_tag(expression),
+                    "can_invite": expression.is_open,
+                }
+                for expression in expressions
+            ],
+            "form": form,
+            "action_name": "invite_to_meeting",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "can_add_meeting": request.user.has_perm("opportunities.add_meeting"),
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/applications/expressionofinterest/invite.html", context
+        )
+
+    def _invite(self, request, expression, meeting):
+        """Invite one person to one meeting. Returns the booking, or raises BookingError with
+        a message for staff saying why not."""
+        if not expression.is_open:
+            raise BookingError(
+                f"{expression.reference} has ended (“{expression.get_status_display()}”), "
+                "so cannot be invited."
+            )
+        with transaction.atomic():
+            existing = (
+                Booking.objects.filter(meeting=meeting, expression=expression)
+                .exclude(status=Booking.Status.CANCELLED)
+                .first()
+            )
+            if existing:
+                raise BookingError(
+                    f"{expression.reference} already has a booking for this meeting "
+                    f"({existing.get_status_display().lower()})."
+                )
+            if expression.status == Status.NEW:
+                expression.move_to(
+                    Status.CONTACTED, by=request.user, reason=f"Invited to {meeting}"
+                )
+            booking = Booking.book(
+                meeting, expression, invited_by=request.user, status=Booking.Status.INVITED
+            )
+            waiting = booking.status == Booking.Status.WAITLISTED
+            queue_booking_email(booking, "waitlisted" if waiting else "invitation")
+        self.log_change(
+            request, expression,
+            f"{'Put on the waiting list for' if waiting else 'Invited to'} {meeting}.",
+        )
+        return booking
+
+    def _invite_each(self, request, expressions, meeting):
+        invited, waiting, refused = 0, 0, []
+        for expression in expressions:
+            try:
+                booking = self._invite(request, expression, meeting)
+            except (BookingError, InvalidMove) as error:
+                refused.append(" ".join(error.messages))
+                continue
+            if booking.status == Booking.Status.WAITLISTED:
+                waiting += 1
+            else:
+                invited += 1
+        if invited:
+            self.message_user(
+                request,
+                f"{invited} person(s) invited to {meeting}. Each has been emailed an invitation "
+                "with links to accept or decline.",
+                messages.SUCCESS,
+            )
+        if waiting:
+            self.message_user(
+                request,
+                f"{meeting} is full: {waiting} person(s) put on its waiting list and emailed to "
+                "say so. They get the place automatically if someone declines.",
+                messages.WARNING,
+            )
+        if refused:
+            self.message_user(
+                request, f"{len(refused)} not invited: " + " ".join(refused), messages.ERROR
+            )
+
     @admin.action(description="Export the selected as a spreadsheet (CSV)",
                   permissions=["export"])
     def export_as_csv(self, request, queryset):
@@ -557,9 +902,32 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
                 f"{self.admin_site.name}:applications_expressionofinterest_move",
                 args=[expression.pk],
             ),
+            "invite_url": reverse(
+                f"{self.admin_site.name}:applications_expressionofinterest_invite",
+                args=[expression.pk],
+            ),
+            "can_invite": expression.is_open,
+            "booking_forms": self._booking_forms(request, expression),
+            "summary_bookings": expression.bookings.select_related("meeting"),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
+
+    def _booking_forms(self, request, expression):
+        """The small forms the bookings' buttons submit, one per booking with buttons."""
+        if not self.has_move_permission(request, expression):
+            return []
+        return [
+            {
+                "id": f"booking-{booking.pk}",
+                "url": reverse(
+                    f"{self.admin_site.name}:applications_expressionofinterest_booking",
+                    args=[expression.pk, booking.pk],
+                ),
+            }
+            for booking in expression.bookings.select_related("meeting")
+            if booking_outcomes(booking)
+        ]
 
     # Connections and access needs are stored as codes; staff read them as the form said them.
     @admin.display(description="Connection to the trust")
@@ -599,6 +967,16 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
                 name=f"{prefix}_move",
             ),
             path(
+                "<path:object_id>/invite/",
+                self.admin_site.admin_view(self.invite_view),
+                name=f"{prefix}_invite",
+            ),
+            path(
+                "<path:object_id>/bookings/<int:booking_id>/",
+                self.admin_site.admin_view(self.booking_view),
+                name=f"{prefix}_booking",
+            ),
+            path(
                 "assignees/",
                 self.admin_site.admin_view(self.assignees_view),
                 name=f"{prefix}_assignees",
@@ -632,6 +1010,143 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"{expression.reference} moved to “{status.label}”.", messages.SUCCESS
             )
+        return HttpResponseRedirect(change_url)
+
+    def _change_url(self, expression):
+        return reverse(
+            f"{self.admin_site.name}:applications_expressionofinterest_change",
+            args=[expression.pk],
+        )
+
+    def invite_view(self, request, object_id):
+        """Invite one person to a briefing or taster meeting: choose the meeting, then invite."""
+        expression = self.get_object(request, unquote(object_id))
+        if not self.has_move_permission(request, expression):
+            raise PermissionDenied
+        change_url = self._change_url(expression)
+        if not expression.is_open:
+            self.message_user(
+                request,
+                f"{expression.reference} has ended (“{expression.get_status_display()}”), "
+                "so cannot be invited to a meeting.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(change_url)
+        booked = {
+            booking.meeting_id: booking.get_status_display().lower()
+            for booking in expression.bookings.exclude(status=Booking.Status.CANCELLED)
+        }
+        form = InviteForm(
+            request.POST if request.method == "POST" else None,
+            opportunity_ids={expression.opportunity_id},
+            booked=booked,
+        )
+        if form.is_valid():
+            meeting = form.cleaned_data["meeting"]
+            try:
+                booking = self._invite(request, expression, meeting)
+            except (BookingError, InvalidMove) as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                if booking.status == Booking.Status.WAITLISTED:
+                    self.message_user(
+                        request,
+                        f"{meeting} is full, so {expression.reference} is on its waiting list. "
+                        "They have been emailed, and get the place automatically if someone "
+                        "declines.",
+                        messages.WARNING,
+                    )
+                else:
+                    self.message_user(
+                        request,
+                        f"{expression.reference} invited to {meeting}. They have been emailed an "
+                        "invitation with links to accept or decline.",
+                        messages.SUCCESS,
+                    )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Invite to a briefing or taster meeting",
+            "subtitle": None,
+            "opts": self.opts,
+            "bulk": False,
+            "expression": expression,
+            "original": expression,
+            "status_tag": status_tag(expression),
+            "form": form,
+            "change_url": change_url,
+            "can_add_meeting": request.user.has_perm("opportunities.add_meeting"),
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/applications/expressionofinterest/invite.html", context,
+            status=400 if form.is_bound else 200,
+        )
+
+    def booking_view(self, request, object_id, booking_id):
+        """Record what happened to one booking: attended, did not attend, or cancelled."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        expression = self.get_object(request, unquote(object_id))
+        if not self.has_move_permission(request, expression):
+            raise PermissionDenied
+        booking = get_object_or_404(
+            expression.bookings.select_related("meeting__opportunity"), pk=booking_id
+        )
+        booking.expression = expression
+        change_url = self._change_url(expression)
+        outcome = request.POST.get("outcome")
+        offered = dict(booking_outcomes(booking))
+        meeting = booking.meeting
+        if outcome not in offered:
+            if outcome in ("attended", "did_not_attend") and meeting.starts_at > timezone.now():
+                refusal = "You can record attendance once the meeting has started."
+            elif outcome == "cancel" and meeting.ends_at <= timezone.now():
+                refusal = "This meeting has ended: record whether they attended instead."
+            else:
+                refusal = (
+                    f"That cannot be recorded for this booking: it is "
+                    f"{booking.get_status_display().lower()}."
+                )
+            self.message_user(request, refusal, messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        before = expression.status
+        try:
+            with transaction.atomic():
+                if outcome == "attended":
+                    booking.mark_attended(by=request.user)
+                elif outcome == "did_not_attend":
+                    booking.mark_did_not_attend(by=request.user)
+                else:
+                    promoted = booking.cancel()
+                    if promoted is not None:
+                        queue_booking_email(promoted, "promoted")
+        except (BookingError, InvalidMove) as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(change_url)
+
+        self.log_change(request, expression, f"{meeting}: {offered[outcome].lower()}.")
+        message = f"{meeting}: recorded “{offered[outcome].lower()}”."
+        if outcome == "cancel":
+            message = (
+                f"Booking for {meeting} cancelled. The person has not been emailed: "
+                "let them know."
+            )
+            if promoted is not None:
+                reference = promoted.expression.reference
+                message += (
+                    f" The place went to the first person waiting ({reference}), "
+                    "who has been emailed."
+                )
+        if expression.status != before:
+            message += f" {expression.reference} moved to “{expression.get_status_display()}”."
+        if expression.status == Status.TASTER:
+            message += (
+                " Next: move them to “Joined” or “Not progressed” below, or to “Withdrawn” "
+                "if they decide it is not for them."
+            )
+        self.message_user(request, message, messages.SUCCESS)
         return HttpResponseRedirect(change_url)
 
     def assignees_view(self, request):

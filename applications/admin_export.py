@@ -10,6 +10,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from involvement.security import current_admin_request, log_export
+
 from .models import ExpressionOfInterest
 
 # A spreadsheet treats a cell starting with one of these as a formula, so a person typing
@@ -107,6 +109,10 @@ def export_csv(queryset):
     writer = csv.writer(response)
     writer.writerow([heading for heading, _ in COLUMNS])
     rows = queryset.select_related("opportunity__programme", "meeting", "assigned_to")
+    count = 0
     for expression in rows:
         writer.writerow([spreadsheet_safe(read(expression)) for _, read in COLUMNS])
+        count += 1
+    # The security log records who exported how many, and with which filters: never the rows.
+    log_export(current_admin_request(), "expressions-of-interest", count)
     return response

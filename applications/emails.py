@@ -14,6 +14,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
+
+from opportunities.calendar import meeting_ics
 
 # Staff read times in UK time, whatever the server's clock or the active time zone.
 UK_TIME = ZoneInfo("Europe/London")
@@ -113,3 +116,126 @@ def notification_email(expression):
         + reverse("admin:applications_expressionofinterest_change", args=[expression.pk]),
     }
     return _build("expression_notification", context, to=[opportunity.contact()["email"]])
+
+
+# Booking emails ------------------------------------------------------------------------------
+
+# What the person can expect at each kind of meeting, in plain words. An event or an ordinary
+# meeting says what it is from the opportunity's own summary (see `what_to_expect`).
+WHAT_TO_EXPECT = {
+    "briefing": (
+        "We explain the project and the group: what it is for, who is in it, the words it "
+        "uses, and what it would ask of you. Bring any questions. You do not need to prepare "
+        "anything."
+    ),
+    "taster": (
+        "You sit in on a real meeting of the group, to see what it is like. You can join in "
+        "or just listen. There is no obligation to join afterwards."
+    ),
+}
+
+
+def clock(moment):
+    """'10am', '10:30am', 'midday': the NHS style for times."""
+    if moment.hour == 12 and moment.minute == 0:
+        return "midday"
+    if moment.hour == 0 and moment.minute == 0:
+        return "midnight"
+    hour = moment.hour % 12 or 12
+    minutes = f":{moment:%M}" if moment.minute else ""
+    return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
+
+
+def long_day(moment):
+    """'Tuesday 9 March 2027'."""
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"
+
+
+def meeting_when(meeting):
+    """'Tuesday 9 March 2027, 10am to 1pm', in UK time (GMT or BST)."""
+    start = timezone.localtime(meeting.starts_at, UK_TIME)
+    end = timezone.localtime(meeting.ends_at, UK_TIME)
+    if start.date() == end.date():
+        return f"{long_day(start)}, {clock(start)} to {clock(end)}"
+    return f"{long_day(start)}, {clock(start)} to {long_day(end)}, {clock(end)}"
+
+
+def what_to_expect(meeting):
+    if meeting.kind in WHAT_TO_EXPECT:
+        return WHAT_TO_EXPECT[meeting.kind]
+    opportunity = meeting.opportunity
+    if meeting.kind == "event":
+        return f"An event for {opportunity.title}. {opportunity.summary}"
+    return f"A meeting of {opportunity.title}. {opportunity.summary}"
+
+
+def booking_link(booking, action):
+    return settings.SITE_URL + reverse(
+        "applications:booking_respond", args=[booking.token(action), action]
+    )
+
+
+def ics_filename(meeting):
+    return f"{slugify(meeting.display_title) or 'meeting'}.ics"
+
+
+def booking_email(booking, kind):
+    """One email to a booked person about their meeting: an invitation, a registration, a
+    place on the waiting list, a place that has come up, or a reminder.
+
+    It says what the meeting is, when (in UK time), where and what to expect, with a link to
+    say they cannot come. Online joining details, which are never shown publicly, are given
+    only to people with a place, and so is the calendar file; someone on the waiting list gets
+    them when a place comes up. Like the other emails it repeats nothing sensitive: no access
+    needs and no reasons.
+    """
+    meeting = booking.meeting
+    opportunity = meeting.opportunity
+    expression = booking.expression
+    contact = opportunity.contact()
+    has_place = booking.holds_a_place
+    context = {
+        **_trust_context(),
+        "kind": kind,
+        "booking": booking,
+        "meeting": meeting,
+        "opportunity": opportunity,
+        "expression": expression,
+        "contact": contact,
+        "when": meeting_when(meeting),
+        "day": long_day(timezone.localtime(meeting.starts_at, UK_TIME)),
+        "what_to_expect": what_to_expect(meeting),
+        "has_place": has_place,
+        "joining_details": (
+            meeting.joining_details if has_place and meeting.is_online else ""
+        ),
+        "accept_url": (
+            booking_link(booking, "accept")
+            if booking.status == booking.Status.INVITED else ""
+        ),
+        "decline_url": booking_link(booking, "decline"),
+    }
+    message = _build("booking_email", context, to=[expression.email], reply_to=[contact["email"]])
+    if has_place:
+        message.attach(
+            ics_filename(meeting), meeting_ics(meeting, joining_details=True), "text/calendar"
+        )
+    return message
+
+
+def empty_meetings_email(address, meetings):
+    """Tell an opportunity's contact about coming meetings with nobody booked.
+
+    It names meetings only: no people, so it is safe to forward.
+    """
+    rows = [
+        {
+            "meeting": meeting,
+            "when": meeting_when(meeting),
+            "admin_url": settings.SITE_URL
+            + reverse("admin:opportunities_meeting_change", args=[meeting.pk]),
+        }
+        for meeting in meetings
+    ]
+    context = {**_trust_context(), "rows": rows, "count": len(rows)}
+    return _build("booking_empty_meetings", context, to=[address])

@@ -146,6 +146,11 @@ class ExpressionOfInterestForm(forms.ModelForm):
     # Long answers are welcome, but not unbounded.
     TEXT_LIMITS = {"why_interested": 5000, "experience": 5000, "availability": 1000}
 
+    PRIVACY_CONSENT_LABEL = (
+        "I have read the privacy notice and agree to the trust using my information "
+        "to contact me about getting involved"
+    )
+
     def __init__(self, *args, opportunity, **kwargs):
         super().__init__(*args, **kwargs)
         self.opportunity = opportunity
@@ -157,14 +162,12 @@ class ExpressionOfInterestForm(forms.ModelForm):
                 f"{self.fields[name].label.removesuffix(' (optional)')} must be "
                 f"{limit:,} characters or fewer"
             )
-        self.fields["preferred_contact"].choices = ExpressionOfInterest.ContactMethod.choices
-        # No answer is chosen for the person: they pick one.
-        self.fields["preferred_contact"].initial = None
+        if "preferred_contact" in self.fields:
+            self.fields["preferred_contact"].choices = ExpressionOfInterest.ContactMethod.choices
+            # No answer is chosen for the person: they pick one.
+            self.fields["preferred_contact"].initial = None
         self.fields["age_band"].choices = AgeBand.choices
-        self.fields["privacy_consent"].label = (
-            "I have read the privacy notice and agree to the trust using my information "
-            "to contact me about getting involved"
-        )
+        self.fields["privacy_consent"].label = self.PRIVACY_CONSENT_LABEL
         self.fields["privacy_consent"].help_text = format_html(
             '<a href="{}">Read the privacy notice</a> (opens in the same tab).',
             reverse("privacy"),
@@ -178,10 +181,30 @@ class ExpressionOfInterestForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.show_error_summary = False
-        under_16_welcome = opportunity.audience != Opportunity.Audience.ADULTS and (
+        sections = self.layout_sections()
+        self.helper.layout = Layout(*[section for section in sections if section is not None])
+
+    @property
+    def under_16_welcome(self):
+        """Whether under-16s can take part, so the form asks for a parent or carer."""
+        opportunity = self.opportunity
+        return opportunity.audience != Opportunity.Audience.ADULTS and (
             not opportunity.minimum_age or opportunity.minimum_age < 16
         )
-        sections = [
+
+    def under_16_section(self):
+        # Only asked where under-16s can take part.
+        if not self.under_16_welcome:
+            return None
+        return Fieldset(
+            "If you are under 16",
+            NHSField("parent_carer_name"),
+            NHSField("parent_carer_contact"),
+            NHSField("parent_carer_confirmed"),
+        )
+
+    def layout_sections(self):
+        return [
             Fieldset(
                 "About you",
                 NHSField("full_name"),
@@ -190,15 +213,7 @@ class ExpressionOfInterestForm(forms.ModelForm):
                 NHSField("preferred_contact"),
                 NHSField("age_band"),
             ),
-            # Only asked where under-16s can take part.
-            Fieldset(
-                "If you are under 16",
-                NHSField("parent_carer_name"),
-                NHSField("parent_carer_contact"),
-                NHSField("parent_carer_confirmed"),
-            )
-            if under_16_welcome
-            else None,
+            self.under_16_section(),
             Fieldset(
                 "Your interest",
                 NHSField("connections"),
@@ -215,7 +230,6 @@ class ExpressionOfInterestForm(forms.ModelForm):
             NHSField("privacy_consent"),
             "submission_key",
         ]
-        self.helper.layout = Layout(*[section for section in sections if section is not None])
 
     def clean_full_name(self):
         # Any script, apostrophes and hyphens are all names: only surrounding space is removed.
@@ -315,6 +329,67 @@ class ExpressionOfInterestForm(forms.ModelForm):
         expression.opportunity = self.opportunity
         expression.submission_key = self.cleaned_data["submission_key"]
         expression.privacy_notice_version = settings.PRIVACY_NOTICE_VERSION
+        if commit:
+            expression.save()
+        return expression
+
+
+class EventRegistrationForm(ExpressionOfInterestForm):
+    """Registering for one public event: the short version of the interest form.
+
+    It asks who they are, how old they are (with a parent or carer for under-16s), what would
+    help them take part, and for consent. It is saved as an expression of interest tied to the
+    meeting; the view books the place.
+    """
+
+    # Not asked: coming to an event needs no reasons or history.
+    connections = None
+
+    class Meta(ExpressionOfInterestForm.Meta):
+        fields = [
+            "full_name", "email", "phone", "age_band",
+            "parent_carer_name", "parent_carer_contact", "parent_carer_confirmed",
+            "access_needs", "access_needs_other", "privacy_consent",
+        ]
+
+    TEXT_LIMITS = {}
+
+    PRIVACY_CONSENT_LABEL = (
+        "I have read the privacy notice and agree to the trust using my information "
+        "to contact me about this event"
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        self.meeting = meeting
+        super().__init__(*args, opportunity=meeting.opportunity, **kwargs)
+        self.fields["email"].help_text = "We will send your booking to this address."
+        self.fields["phone"].help_text = (
+            "In case we need to reach you about the event. For example, 07700 900 982."
+        )
+        self.fields["age_band"].help_text = "So we can check the event is right for you."
+
+    def layout_sections(self):
+        return [
+            Fieldset(
+                "About you",
+                NHSField("full_name"),
+                NHSField("email"),
+                NHSField("phone"),
+                NHSField("age_band"),
+            ),
+            self.under_16_section(),
+            Fieldset(
+                "Taking part",
+                NHSField("access_needs"),
+                NHSField("access_needs_other"),
+            ),
+            NHSField("privacy_consent"),
+            "submission_key",
+        ]
+
+    def save(self, commit=True):
+        expression = super().save(commit=False)
+        expression.meeting = self.meeting
         if commit:
             expression.save()
         return expression

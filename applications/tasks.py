@@ -18,8 +18,8 @@ import smtplib
 from django.db import transaction
 from django_tasks import task
 
-from .emails import confirmation_email, notification_email
-from .models import ExpressionOfInterest
+from .emails import booking_email, confirmation_email, notification_email
+from .models import Booking, ExpressionOfInterest
 
 logger = logging.getLogger(__name__)
 
@@ -108,4 +108,62 @@ def queue_expression_emails(expression):
     # robust: by the time this runs the expression is saved. If queueing fails (the task table
     # cannot be written, say), Django logs the error and the person still sees that we have
     # their expression; staff find it in the admin either way.
+    transaction.on_commit(enqueue, robust=True)
+
+
+# The emails a booked person gets about one meeting. "registered" and "waitlisted" are sent
+# when someone registers for a public event; "invitation" when staff invite them; "promoted"
+# when a place frees up for someone waiting; "reminder" a day or two before.
+BOOKING_EMAIL_KINDS = ("invitation", "registered", "waitlisted", "promoted", "reminder")
+
+
+class BookingEmailError(Exception):
+    """A booking email could not be sent. Names the booking's id and the error's kind only."""
+
+
+@task()
+def send_booking_email(booking_id, kind):
+    """Send one booking email. Returns how many were sent (0 if the booking has gone)."""
+    if kind not in BOOKING_EMAIL_KINDS:
+        raise ValueError(f"Unknown booking email kind: {kind!r}")
+    booking = (
+        Booking.objects.select_related("meeting__opportunity__programme", "expression")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None:
+        logger.info("Booking id=%s no longer exists: no %s email sent.", booking_id, kind)
+        return 0
+    if booking.status == Booking.Status.CANCELLED:
+        # Cancelled between queueing and sending: an invitation or reminder would mislead.
+        logger.info("Booking id=%s is cancelled: no %s email sent.", booking_id, kind)
+        return 0
+    try:
+        sent = booking_email(booking, kind).send()
+    except Exception as error:
+        description = _describe(error)
+        logger.warning(
+            "Could not send the %s email for booking id=%s: %s", kind, booking_id, description
+        )
+        raise BookingEmailError(
+            f"Could not send the {kind} email for booking id={booking_id}: {description}"
+        ) from None
+    logger.info("Sent the %s email for booking id=%s", kind, booking_id)
+    return sent
+
+
+def queue_booking_email(booking, kind):
+    """Queue one email to a booked person, once the transaction commits.
+
+    `kind` is one of BOOKING_EMAIL_KINDS. Only the booking's primary key goes into the task.
+    """
+    if kind not in BOOKING_EMAIL_KINDS:
+        raise ValueError(f"Unknown booking email kind: {kind!r}")
+    booking_id = booking.pk
+    if booking_id is None:
+        raise ValueError("Save the booking before queueing its email.")
+
+    def enqueue():
+        send_booking_email.enqueue(booking_id, kind)
+
     transaction.on_commit(enqueue, robust=True)

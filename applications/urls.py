@@ -8,4 +8,11 @@ urlpatterns = [
     path("opportunities/<slug:slug>/interest/", views.express_interest, name="express_interest"),
     path("opportunities/<slug:slug>/interest/sent/", views.interest_sent, name="interest_sent"),
     path("interest/manage/<str:token>/", views.manage, name="manage"),
+    path("events/<int:pk>/register/", views.register_for_event, name="register_for_event"),
+    path(
+        "events/<int:pk>/register/sent/", views.registration_sent, name="registration_sent"
+    ),
+    path(
+        "bookings/<str:token>/<str:action>/", views.booking_respond, name="booking_respond"
+    ),
 ]

@@ -5,19 +5,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from opportunities.models import Opportunity
+from opportunities.models import Meeting, Opportunity
 
-from .forms import ExpressionOfInterestForm
-from .models import ExpressionOfInterest, InvalidMove
-from .tasks import queue_expression_emails
+from .emails import meeting_when
+from .forms import EventRegistrationForm, ExpressionOfInterestForm
+from .models import Booking, BookingError, ExpressionOfInterest, InvalidMove
+from .tasks import queue_booking_email, queue_expression_emails
 
 logger = logging.getLogger(__name__)
 
 SENT_SESSION_KEY = "sent_expression"
+REGISTERED_SESSION_KEY = "sent_registration"
 
 
 def _opportunity_for_form(request, slug):
@@ -46,6 +51,33 @@ def _count_for_rate_limit(request):
         cache.set(key, 1, window)
 
 
+def _protected_form(request, form, on_valid, template, context):
+    """Show or handle a public form, with the protections every public form has.
+
+    A POST is refused, with every answer kept, when the box people are asked to leave empty
+    is filled in (400) or this address has sent a lot of forms lately (429). A valid form calls
+    `on_valid()`, which saves it and returns the redirect to the confirmation page
+    (post/redirect/get); only then is the send counted for the rate limit. A form with mistakes
+    is shown again with its errors (400).
+    """
+    blocked = None
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("website"):
+            blocked = "honeypot"
+            status = 400
+        elif _rate_limited(request):
+            blocked = "rate_limit"
+            status = 429
+        elif form.is_valid():
+            response = on_valid()
+            _count_for_rate_limit(request)
+            return response
+        else:
+            status = 400
+    return render(request, template, {**context, "form": form, "blocked": blocked}, status=status)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def express_interest(request, slug):
@@ -61,27 +93,14 @@ def express_interest(request, slug):
         opportunity=opportunity,
         initial={"submission_key": uuid.uuid4()},
     )
-    blocked = None
-    status = 200
-    if request.method == "POST":
-        if request.POST.get("website"):
-            blocked = "honeypot"
-            status = 400
-        elif _rate_limited(request):
-            blocked = "rate_limit"
-            status = 429
-        elif form.is_valid():
-            expression = _save_once(form)
-            _count_for_rate_limit(request)
-            request.session[SENT_SESSION_KEY] = expression.reference
-            return redirect("applications:interest_sent", slug=opportunity.slug)
-        else:
-            status = 400
-    return render(
-        request,
-        "applications/interest_form.html",
-        {"opportunity": opportunity, "form": form, "blocked": blocked},
-        status=status,
+
+    def on_valid():
+        expression = _save_once(form)
+        request.session[SENT_SESSION_KEY] = expression.reference
+        return redirect("applications:interest_sent", slug=opportunity.slug)
+
+    return _protected_form(
+        request, form, on_valid, "applications/interest_form.html", {"opportunity": opportunity}
     )
 
 
@@ -110,6 +129,7 @@ def _save_once(form):
 
 
 @never_cache
+@require_safe
 def interest_sent(request, slug):
     reference = request.session.get(SENT_SESSION_KEY)
     expression = (
@@ -124,6 +144,138 @@ def interest_sent(request, slug):
         # show, so go back to the opportunity.
         return redirect("opportunities:detail", slug=slug)
     return render(request, "applications/interest_sent.html", {"expression": expression})
+
+
+# Registering for a public event ------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register_for_event(request, pk):
+    """Register for a public event: an expression of interest and a booking, saved together.
+
+    When the event is full the person goes on its waiting list, and the confirmation page
+    says so. Only events listed on /events/ take registrations; one that has started or passed
+    says registration has closed.
+    """
+    meeting = get_object_or_404(
+        Meeting.objects.public_events().select_related("opportunity__programme"), pk=pk
+    )
+    context = {
+        "meeting": meeting,
+        "opportunity": meeting.opportunity,
+        "when": meeting_when(meeting),
+        "contact": meeting.opportunity.contact(),
+    }
+    if meeting.starts_at <= timezone.now():
+        return render(
+            request,
+            "applications/event_registration_form.html",
+            {**context, "closed": True},
+            status=404,
+        )
+
+    form = EventRegistrationForm(
+        request.POST if request.method == "POST" else None,
+        meeting=meeting,
+        initial={"submission_key": uuid.uuid4()},
+    )
+
+    def on_valid():
+        booking = _register_once(form, meeting)
+        request.session[REGISTERED_SESSION_KEY] = booking.expression.reference
+        return redirect("applications:registration_sent", pk=booking.meeting_id)
+
+    return _protected_form(
+        request,
+        form,
+        on_valid,
+        "applications/event_registration_form.html",
+        {**context, "places_left": meeting.places_left()},
+    )
+
+
+def _registration_for(key):
+    return (
+        Booking.objects.select_related("expression")
+        .filter(expression__submission_key=key)
+        .first()
+    )
+
+
+def _register_once(form, meeting):
+    """Save the expression, book the place (or a waiting-list place) and queue the email:
+    all or nothing, once per form.
+
+    `Booking.book` locks the meeting's row while it counts places, so people registering at
+    the same moment never overbook it.
+    """
+    key = form.cleaned_data["submission_key"]
+    existing = _registration_for(key)
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            expression = form.save()
+            booking = Booking.book(meeting, expression)
+            waitlisted = booking.status == Booking.Status.WAITLISTED
+            queue_booking_email(booking, "waitlisted" if waitlisted else "registered")
+    except IntegrityError:
+        # Two sends raced: the other one saved it.
+        existing = _registration_for(key)
+        if existing is None:
+            raise
+        return existing
+    logger.info(
+        "Registration %s for meeting id=%s: %s", expression.reference, meeting.pk, booking.status
+    )
+    return booking
+
+
+def waiting_list_position(booking):
+    """1 for the first person waiting, and so on; None when the booking is not waiting."""
+    if booking.status != Booking.Status.WAITLISTED:
+        return None
+    ahead = (
+        Booking.objects.waiting()
+        .filter(meeting_id=booking.meeting_id)
+        .filter(
+            Q(created_at__lt=booking.created_at)
+            | Q(created_at=booking.created_at, pk__lt=booking.pk)
+        )
+        .count()
+    )
+    return ahead + 1
+
+
+@never_cache
+def registration_sent(request, pk):
+    reference = request.session.get(REGISTERED_SESSION_KEY)
+    booking = (
+        Booking.objects.select_related("meeting__opportunity__programme", "expression")
+        .filter(expression__reference=reference, meeting_id=pk)
+        .first()
+        if reference
+        else None
+    )
+    if booking is None:
+        # No personal data or reference in the URL: without the session there is nothing to
+        # show, so go back to the events.
+        return redirect("opportunities:events")
+    meeting = booking.meeting
+    return render(
+        request,
+        "applications/registration_sent.html",
+        {
+            "booking": booking,
+            "expression": booking.expression,
+            "meeting": meeting,
+            "opportunity": meeting.opportunity,
+            "when": meeting_when(meeting),
+            "contact": meeting.opportunity.contact(),
+            "waiting_position": waiting_list_position(booking),
+        },
+    )
 
 
 @never_cache
@@ -141,3 +293,82 @@ def manage(request, token):
             messages.success(request, "You have withdrawn your expression of interest.")
         return redirect("applications:manage", token=token)
     return render(request, "applications/manage.html", {"expression": expression})
+
+
+# Booking links: accept or decline a place at a meeting, from an email -----------------------
+
+BOOKING_ACTIONS = ("accept", "decline")
+
+
+def _booking_state(booking, action):
+    """What the page says for this booking and link: whether the link can act, or why not."""
+    status = booking.status
+    if booking.meeting.ends_at < timezone.now():
+        return "past"
+    if action == "accept":
+        if status == Booking.Status.INVITED:
+            return "confirm_accept"
+        if status == Booking.Status.CONFIRMED:
+            return "accepted"
+        if status == Booking.Status.CANCELLED:
+            return "accept_after_cancel"
+        if status == Booking.Status.WAITLISTED:
+            return "waiting"
+        return "past"
+    if status in (Booking.Status.INVITED, Booking.Status.CONFIRMED, Booking.Status.WAITLISTED):
+        return "confirm_decline"
+    if status == Booking.Status.CANCELLED:
+        return "declined"
+    return "past"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def booking_respond(request, token, action):
+    """Accept or decline a place from the link in an email.
+
+    Opening the link (GET) only shows what it would do, with a button: email scanners and link
+    previews follow links, and must not accept or cancel anyone's place. The button (POST)
+    acts, then comes back here, where the page says what has happened. A link used again says
+    so, kindly; a tampered or expired one gets the "link does not work" page.
+    """
+    booking = Booking.from_token(token, action) if action in BOOKING_ACTIONS else None
+    if booking is None:
+        return render(request, "applications/booking_link_invalid.html", status=404)
+
+    state = _booking_state(booking, action)
+    status = 200
+    if request.method == "POST":
+        if state in ("confirm_accept", "confirm_decline"):
+            try:
+                with transaction.atomic():
+                    if action == "accept":
+                        booking.accept()
+                    else:
+                        promoted = booking.cancel()
+                        if promoted is not None:
+                            queue_booking_email(promoted, "promoted")
+            except BookingError:
+                # Someone (or another tab) changed it first: say where it is now.
+                booking.refresh_from_db()
+            else:
+                logger.info("Booking id=%s %sed by the person", booking.pk, action)
+                return redirect("applications:booking_respond", token=token, action=action)
+        state = _booking_state(booking, action)
+        status = 409
+
+    context = {
+        "booking": booking,
+        "meeting": booking.meeting,
+        "opportunity": booking.meeting.opportunity,
+        "when": meeting_when(booking.meeting),
+        "state": state,
+        "action": action,
+        "contact": booking.meeting.opportunity.contact(),
+        "decline_url": reverse(
+            "applications:booking_respond", args=[booking.token("decline"), "decline"]
+        ),
+        "manage_url": booking.expression.manage_path()
+        if booking.expression.can_withdraw else "",
+    }
+    return render(request, "applications/booking_respond.html", context, status=status)

@@ -6,5 +6,6 @@ class InvolvementConfig(AppConfig):
     verbose_name = "Involvement portal"
 
     def ready(self):
-        # Connects the sign-in signal that starts a staff session's idle timer.
-        from . import middleware  # noqa: F401
+        # Connect the sign-in signal that starts a staff session's idle timer, and the security
+        # log's receivers for sign-in, failed sign-in and lock-out.
+        from . import middleware, security  # noqa: F401

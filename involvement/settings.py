@@ -162,6 +162,8 @@ MANAGE_LINK_MAX_AGE = env.int("MANAGE_LINK_MAX_AGE_DAYS", default=180) * 24 * 60
 # person (or a family sharing a connection), tight for a bot.
 EXPRESSION_RATE_LIMIT = env.int("EXPRESSION_RATE_LIMIT", default=10)
 EXPRESSION_RATE_LIMIT_WINDOW = env.int("EXPRESSION_RATE_LIMIT_WINDOW", default=3600)
+# `manage.py send_meeting_reminders` emails people booked on meetings this many days ahead.
+MEETING_REMINDER_DAYS = env.int("MEETING_REMINDER_DAYS", default=2)
 # Where links in emails point: the public address of the portal.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -178,21 +180,35 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Every form, the admin's included, posts the CSRF token from a hidden field, and no script
+# (ours, NHS.UK frontend's or the admin's) reads the cookie, so scripts need not see it either.
+CSRF_COOKIE_HTTPONLY = True
+# Lax, not Strict: a member of staff following the link in a notification email arrives signed
+# in. Cross-site POSTs never carry either cookie.
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The load balancer may ask for /healthz over plain HTTP; a redirect would read as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = False
+    # Preloading is asked for a whole registrable domain (the trust's *.nhs.uk) by whoever runs
+    # it, not by one service on a subdomain, so the portal does not send `preload` unless told
+    # to, and the deploy check's reminder about it (security.W021) is silenced until then.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
 # --- Content-Security-Policy (django-csp) --------------------------------------------------
-# No inline scripts anywhere: the nhsuk-frontend "js-enabled" snippet is a static file.
-# NHS.UK's Frutiger font comes from its own asset host.
+# No inline scripts or styles anywhere: the nhsuk-frontend "js-enabled" snippet is a static file.
+# NHS.UK's Frutiger font comes from its own asset host. The admin needs nothing relaxed either:
+# Django 5.2's admin scripts read their settings from data- attributes, never inline scripts.
+# tests/browser/test_csp.py signs in and uses the admin in Chromium, listening for refusals.
 from csp.constants import NONE, SELF  # noqa: E402
 
 CONTENT_SECURITY_POLICY = {
@@ -217,9 +233,25 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Two-factor sign-in (TOTP) for every staff account; on by default in production.
+AXES_HTTP_RESPONSE_CODE = 429
+# The lock-out page says for how long, and whom to ask (involvement/security.py).
+AXES_LOCKOUT_CALLABLE = "involvement.security.locked_out_response"
+# Never keep a typed security code in django-axes's record of failed attempts.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+# Before the lock, failures are slowed: after the 3rd failure for a username and address, another
+# attempt sooner than 30 seconds after the last failure is refused without checking the password.
+# Refused at once and counted in the cache, never by sleeping in the request, which would let
+# anyone tie up the server's few workers by failing to sign in (see involvement/security.py).
+STAFF_SIGN_IN_SLOW_AFTER = env.int("STAFF_SIGN_IN_SLOW_AFTER", default=3)
+STAFF_SIGN_IN_RETRY_WAIT = env.int("STAFF_SIGN_IN_RETRY_WAIT_SECONDS", default=30)
+# Whom staff ask when they are locked out or need two-factor sign-in set up.
+STAFF_SIGN_IN_HELP_EMAIL = env.str("STAFF_SIGN_IN_HELP_EMAIL", default=TRUST_INVOLVEMENT_EMAIL)
+# Two-factor sign-in (TOTP) for every staff account; on by default in production. Admins invite
+# a member of staff to set up an authenticator app (involvement/admin.py) and never see its
+# secret or QR code.
 REQUIRE_STAFF_TWO_FACTOR = env.bool("REQUIRE_STAFF_TWO_FACTOR", default=not DEBUG)
 OTP_TOTP_ISSUER = f"{TRUST_NAME} involvement portal"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Staff sessions end after 30 minutes idle and 12 hours in all.
 SESSION_COOKIE_AGE = 12 * 60 * 60
 STAFF_IDLE_TIMEOUT = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30) * 60
@@ -228,7 +260,18 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # The security log: sign-ins, failed sign-ins, lock-outs, refused permissions and exports
+        # of personal data, one `event=... key=value` line each, never the contents of a form.
+        "security": {"format": "%(asctime)s SECURITY %(levelname)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "security": {"class": "logging.StreamHandler", "formatter": "security"},
+    },
+    "loggers": {
+        "involvement.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -1,10 +1,13 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from applications.models import ExpressionOfInterest
+from applications.admin import ReadOnlyInlineFormSet
+from applications.models import Booking, ExpressionOfInterest
 
 from .models import GlossaryTerm, Meeting, Opportunity, Programme
 
@@ -14,6 +17,8 @@ class ProgrammeAdmin(admin.ModelAdmin):
     list_display = ["name", "is_key", "open_opportunities", "contact_email", "position"]
     list_editable = ["position"]
     list_filter = ["is_key"]
+    # Annotated querysets lose the model's default ordering; keep it for stable pages.
+    ordering = ["position", "name"]
     search_fields = ["name", "summary"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -185,17 +190,156 @@ class OpportunityAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} opportunities are now closed.", messages.SUCCESS)
 
 
+class WhenFilter(admin.SimpleListFilter):
+    """Upcoming or past meetings. Upcoming ones are listed soonest first, past ones most
+    recent first (unless a column is sorted)."""
+
+    title = "when"
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", "Upcoming"), ("past", "Past")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "upcoming":
+            return queryset.filter(ends_at__gte=now)
+        if self.value() == "past":
+            return queryset.filter(ends_at__lt=now)
+        return queryset
+
+
+class MeetingBookingInline(admin.TabularInline):
+    """Who is booked on the meeting, read-only. Staff act on a booking from the person's
+    expression of interest; a programme lead sees only their own programmes' people."""
+
+    model = Booking
+    formset = ReadOnlyInlineFormSet
+    extra = 0
+    fields = ["person", "booking_status", "booked", "reminder"]
+    readonly_fields = fields
+    verbose_name = "booking"
+    verbose_name_plural = "bookings"
+    can_delete = False
+    empty_value_display = "–"
+
+    def get_queryset(self, request):
+        visible = ExpressionOfInterest.objects.for_staff(request.user)
+        return (
+            super().get_queryset(request)
+            .filter(expression__in=visible)
+            .select_related("expression")
+            .order_by("created_at", "pk")
+        )
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return user.is_superuser or user.has_perm("applications.view_expressionofinterest")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Person")
+    def person(self, booking):
+        expression = booking.expression
+        url = reverse(
+            f"{self.admin_site.name}:applications_expressionofinterest_change",
+            args=[expression.pk],
+        )
+        return format_html(
+            '<a href="{}">{}</a> <span class="eoi-quiet">{}</span>',
+            url, expression.full_name, expression.reference,
+        )
+
+    @admin.display(description="Status")
+    def booking_status(self, booking):
+        return booking.get_status_display()
+
+    @admin.display(description="Booked")
+    def booked(self, booking):
+        return local_date_and_time(booking.created_at)
+
+    @admin.display(description="Reminder sent")
+    def reminder(self, booking):
+        return local_date_and_time(booking.reminder_sent_at)
+
+
+def local_date_and_time(value):
+    """In UK time: the admin's TIME_ZONE is Europe/London."""
+    return date_format(timezone.localtime(value), "D j M Y, H:i") if value else "–"
+
+
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
+    # Six columns, so the table fits beside the navigation and the filters at 1280 pixels:
+    # the opportunity and the kind sit under the meeting's title.
     list_display = [
-        "display_title", "opportunity", "kind", "starts_at", "place", "capacity",
-        "public_registration", "is_example",
+        "meeting", "when", "place", "places", "public_registration", "is_example",
     ]
-    list_filter = ["kind", "public_registration", "is_online", "is_example"]
+    list_filter = [WhenFilter, "kind", "public_registration", "is_online", "is_example"]
     list_select_related = ["opportunity"]
     search_fields = ["title", "opportunity__title", "location"]
     date_hierarchy = "starts_at"
     autocomplete_fields = ["opportunity"]
+    inlines = [MeetingBookingInline]
+
+    class Media:
+        css = {"all": ["admin/applications.css"]}
+
+    def get_ordering(self, request):
+        # See WhenFilter: the most recent past meeting first.
+        if request.GET.get(WhenFilter.parameter_name) == "past":
+            return ["-starts_at"]
+        return super().get_ordering(request)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                taken_count=Count(
+                    "bookings", filter=Q(bookings__status__in=Booking.HOLDS_A_PLACE)
+                ),
+                waiting_count=Count(
+                    "bookings", filter=Q(bookings__status=Booking.Status.WAITLISTED)
+                ),
+            )
+        )
+
+    @admin.display(description="Meeting", ordering="title")
+    def meeting(self, meeting):
+        kind = meeting.get_kind_display()
+        return format_html(
+            '{}<span class="eoi-sub">{}</span>{}',
+            meeting.display_title,
+            meeting.opportunity.title,
+            format_html('<span class="eoi-sub">{}</span>', kind)
+            if meeting.title and meeting.title != kind else "",
+        )
+
+    @admin.display(description="When (UK time)", ordering="starts_at")
+    def when(self, meeting):
+        start = timezone.localtime(meeting.starts_at)
+        end = timezone.localtime(meeting.ends_at)
+        ends = date_format(end, "H:i" if end.date() == start.date() else "D j M Y, H:i")
+        return f"{date_format(start, 'D j M Y, H:i')} to {ends}"
+
+    @admin.display(description="Places taken", ordering="taken_count")
+    def places(self, meeting):
+        capacity = ", no limit" if meeting.capacity is None else f" of {meeting.capacity}"
+        return format_html(
+            "{}{}{}",
+            meeting.taken_count,
+            capacity,
+            format_html('<span class="eoi-sub">{} waiting</span>', meeting.waiting_count)
+            if meeting.waiting_count else "",
+        )
 
 
 @admin.register(GlossaryTerm)

@@ -11,6 +11,7 @@ class PageSitemap(Sitemap):
         return [
             "opportunities:home",
             "opportunities:list",
+            "opportunities:events",
             "opportunities:lay_partners",
             "opportunities:glossary",
             "privacy",

@@ -1,7 +1,15 @@
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
 
+from applications.emails import meeting_when
+from applications.models import Booking
+
+from . import calendar as ics
 from .forms import OpportunityFilterForm
 from .glossary import Glossary
 from .models import GlossaryTerm, Meeting, Opportunity, Programme
@@ -9,12 +17,34 @@ from .models import GlossaryTerm, Meeting, Opportunity, Programme
 PAGE_SIZE = 20
 
 
+def with_places_taken(meetings):
+    """Count each meeting's taken places in the same query, for `describe_meetings`."""
+    return meetings.annotate(
+        taken=Count("bookings", filter=Q(bookings__status__in=Booking.HOLDS_A_PLACE))
+    )
+
+
+def describe_meetings(meetings):
+    """Give each meeting its time in words ("Tuesday 9 March 2027, 10am to 1pm", UK time) and,
+    when `with_places_taken` counted them, `free_places`: None when there is no limit."""
+    meetings = list(meetings)
+    for meeting in meetings:
+        meeting.when = meeting_when(meeting)
+        taken = getattr(meeting, "taken", None)
+        if meeting.capacity is None or taken is None:
+            meeting.free_places = None
+        else:
+            meeting.free_places = max(meeting.capacity - taken, 0)
+    return meetings
+
+
+@require_safe
 def home(request):
     counts = dict.fromkeys(Opportunity.Kind.values, 0)
     counts.update(
         Opportunity.objects.open().order_by().values_list("kind").annotate(Count("pk"))
     )
-    events = (
+    events = describe_meetings(
         Meeting.objects.public_events()
         .upcoming()
         .select_related("opportunity")[:3]
@@ -22,6 +52,46 @@ def home(request):
     return render(request, "opportunities/home.html", {"counts": counts, "events": events})
 
 
+@require_safe
+def events(request):
+    """Upcoming events anyone can register for, soonest first."""
+    meetings = describe_meetings(
+        with_places_taken(
+            Meeting.objects.public_events().upcoming().select_related("opportunity")
+        )
+    )
+    return render(request, "opportunities/events.html", {"events": meetings})
+
+
+def _calendar_response(content, filename):
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+def event_calendar(request, pk):
+    """One public event's calendar file. Briefing and taster invitations carry theirs by
+    email, with the joining details; a public file never has them."""
+    meeting = get_object_or_404(
+        Meeting.objects.public_events().select_related("opportunity"), pk=pk
+    )
+    day = timezone.localtime(meeting.starts_at)
+    return _calendar_response(
+        ics.meeting_ics(meeting), f"{meeting.opportunity.slug}-{day:%Y-%m-%d}.ics"
+    )
+
+
+@require_safe
+def events_feed(request):
+    """A calendar people can subscribe to: every upcoming public event."""
+    meetings = Meeting.objects.public_events().upcoming().select_related("opportunity")
+    return _calendar_response(
+        ics.events_feed(meetings, f"{settings.TRUST_NAME}: events"), "events.ics"
+    )
+
+
+@require_safe
 def opportunity_list(request):
     programmes = list(Programme.objects.filter(opportunities__status="open").distinct())
     filters = OpportunityFilterForm(request.GET, programmes=programmes)
@@ -57,16 +127,22 @@ def _removal_links(query, filters):
     ]
 
 
+@require_safe
 def opportunity_detail(request, slug):
     opportunity = get_object_or_404(
         Opportunity.objects.visible_to(request.user)
         .with_lay_partner_counts()
         .select_related("programme")
         .prefetch_related(
-            Prefetch("meetings", queryset=Meeting.objects.upcoming(), to_attr="upcoming_meetings")
+            Prefetch(
+                "meetings",
+                queryset=with_places_taken(Meeting.objects.upcoming()),
+                to_attr="upcoming_meetings",
+            )
         ),
         slug=slug,
     )
+    opportunity.upcoming_meetings = describe_meetings(opportunity.upcoming_meetings)
     glossary = Glossary.load()
     # Rendered here, in reading order, so each term is explained at its first use on the page.
     text = {
@@ -88,6 +164,7 @@ def opportunity_detail(request, slug):
     )
 
 
+@require_safe
 def lay_partners(request):
     lay_partner_roles = (
         Opportunity.objects.open()
@@ -98,5 +175,6 @@ def lay_partners(request):
     return render(request, "opportunities/lay_partners.html", {"roles": lay_partner_roles})
 
 
+@require_safe
 def glossary(request):
     return render(request, "opportunities/glossary.html", {"terms": GlossaryTerm.objects.all()})

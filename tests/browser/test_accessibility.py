@@ -38,7 +38,7 @@ def trust_content():
 
 def test_every_page_in_the_sitemap_has_no_violations(live_server, desktop, trust_content):
     paths = sitemap_paths(live_server, desktop)
-    assert len(paths) == 6 + 11  # six pages and the trust's eleven opportunities
+    assert len(paths) == 7 + 11  # seven pages (with /events/) and the trust's eleven opportunities
     for path in paths:
         desktop.goto(live_server.url + path)
         assert_no_violations(desktop, path)
@@ -94,3 +94,91 @@ def test_the_confirmation_and_manage_pages_have_no_violations(live_server, phone
 
     phone.goto(live_server.url + reverse("applications:manage", args=["not-a-real-token"]))
     assert_no_violations(phone, "manage link invalid")
+
+
+@pytest.fixture
+def example_meetings(trust_content):
+    from io import StringIO
+
+    call_command("create_example_meetings", "--force", stdout=StringIO())
+
+
+def test_the_events_page_with_events_has_no_violations(live_server, phone, example_meetings):
+    from opportunities.models import Meeting
+    from tests.factories import MeetingFactory
+
+    sprint = Meeting.objects.get(kind="event", is_example=True)
+    # A full one too, so "Join the waiting list" is scanned.
+    MeetingFactory(
+        opportunity=sprint.opportunity, kind=Meeting.Kind.EVENT, title="A full iQI Sprint",
+        public_registration=True, capacity=0, is_online=True, location="",
+    )
+
+    for path in (
+        reverse("opportunities:events"),
+        reverse("opportunities:home"),
+        reverse("opportunities:detail", args=["iqi-sprint-events"]),
+    ):
+        phone.goto(live_server.url + path)
+        assert "Example date for demonstration" in phone.content()
+        assert_no_violations(phone, path)
+
+
+def test_the_event_registration_form_empty_with_errors_and_sent_has_no_violations(
+    live_server, desktop, example_meetings
+):
+    from applications.models import Booking
+    from opportunities.models import Meeting
+
+    sprint = Meeting.objects.get(kind="event", is_example=True)
+    url = live_server.url + reverse("applications:register_for_event", args=[sprint.pk])
+    desktop.goto(url)
+    assert_no_violations(desktop, "event registration form")
+
+    desktop.get_by_role("button", name="Register", exact=True).click()
+    assert desktop.title().startswith("Error: ")
+    assert_no_violations(desktop, "event registration form with errors")
+
+    # Under 16: the parent or carer questions, with their errors.
+    desktop.get_by_label("Under 16").check()
+    desktop.get_by_role("button", name="Register", exact=True).click()
+    assert "Enter your parent or carer's full name" in desktop.locator(
+        ".nhsuk-error-summary"
+    ).inner_text()
+    assert_no_violations(desktop, "event registration form, under 16, with errors")
+
+    desktop.get_by_label("Full name", exact=True).fill("Amara Okafor")
+    desktop.get_by_label("Email address", exact=True).fill("amara@example.com")
+    desktop.get_by_label("25 to 64").check()
+    desktop.get_by_label("I have read the privacy notice").check()
+    desktop.get_by_role("button", name="Register", exact=True).click()
+    assert desktop.get_by_role("heading", level=1).inner_text() == "You are registered"
+    assert_no_violations(desktop, "registration sent")
+    assert Booking.objects.get().status == Booking.Status.CONFIRMED
+
+    # The waiting-list confirmation, and the page for an event that has passed.
+    sprint.capacity = 1
+    sprint.save()
+    desktop.goto(url)
+    desktop.get_by_label("Full name", exact=True).fill("Tomasz Nowak")
+    desktop.get_by_label("Email address", exact=True).fill("tomasz@example.com")
+    desktop.get_by_label("65 or over").check()
+    desktop.get_by_label("I have read the privacy notice").check()
+    desktop.get_by_role("button", name="Join the waiting list").click()
+    assert desktop.get_by_role("heading", level=1).inner_text() == "You are on the waiting list"
+    assert "You are number 1 on the waiting list" in desktop.content()
+    assert_no_violations(desktop, "registration sent, waiting list")
+
+    import datetime
+
+    from django.utils import timezone
+
+    Meeting.objects.filter(pk=sprint.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(days=1),
+        ends_at=timezone.now() - datetime.timedelta(hours=20),
+    )
+    desktop.goto(url)
+    assert desktop.get_by_role("heading", level=1).inner_text() == (
+        "Registration for this event has closed"
+    )
+    assert_no_violations(desktop, "registration closed")

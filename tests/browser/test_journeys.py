@@ -124,3 +124,129 @@ def test_a_person_on_a_phone_sends_an_expression_with_a_mistake_and_fixes_it(
     assert expression.access_needs == ["large_print"]
     assert expression.reference not in phone.url
     assert "an.nguyen" not in phone.url
+
+
+def test_without_javascript_the_keyboard_sends_an_expression_with_a_mistake_and_fixes_it(
+    live_server, phone_without_js, trust_content
+):
+    """The same journey as test_keyboard's on a phone with JavaScript off: nothing moves focus
+    for the person, so the page itself must lead them from the error summary to the answer."""
+    from applications.models import ExpressionOfInterest
+    from tests.browser.test_keyboard import (
+        assert_focus_visible,
+        fill_the_form_by_keyboard,
+        has_focus,
+        press_and_wait_for_page,
+        tab_to,
+    )
+
+    page = phone_without_js
+    page.goto(live_server.url + reverse("opportunities:detail", args=["patient-flow"]))
+    assert not page.evaluate("document.body.classList.contains('js-enabled')")
+    # Enter follows the "button" (a link) without any script.
+    tab_to(page, text="Tell us you are interested")
+    press_and_wait_for_page(page, "Enter")
+    assert page.get_by_role("heading", level=1).inner_text() == "Tell us you are interested"
+
+    # The mistakes: an email address without the @, and no reason for being interested.
+    fill_the_form_by_keyboard(page, email="an.nguyen.example.com", why_interested="")
+    press_and_wait_for_page(page, "Enter")
+
+    assert page.title().startswith("Error: ")
+    summary = page.locator(".nhsuk-error-summary")
+    assert summary.locator("[role=alert]").count() == 1
+    assert summary.get_by_role("link").all_inner_texts() == [
+        "Enter an email address in the correct format, like name@example.com",
+        "Tell us why you are interested",
+    ]
+    # Each answer with a problem says so beside it, and the box is described by the message.
+    email = page.get_by_label("Email address")
+    assert "Enter an email address in the correct format" in page.locator(
+        "#id_email-error"
+    ).inner_text()
+    assert "id_email-error" in email.get_attribute("aria-describedby")
+    # Everything else is still filled in.
+    assert page.get_by_label("Full name", exact=True).input_value() == "Nguyễn Văn An"
+    assert page.get_by_label("65 or over").is_checked()
+    assert page.get_by_label("I live locally").is_checked()
+    assert page.get_by_label("Large print").is_checked()
+
+    # Nothing focuses the summary without JavaScript, but it is the first thing in the page's
+    # content. Following one of its links focuses the box, with its question and its error
+    # message in view above it (portal.css gives the boxes a scroll margin for this).
+    def follow_summary_link(field, key):
+        tab_to(page, f".nhsuk-error-summary a[href='#{field}']", key=key)
+        page.keyboard.press("Enter")
+        assert has_focus(page, f"#{field}")
+        assert_focus_visible(page)
+        for above in (f"label[for={field}]", f"#{field}-error"):
+            top = page.locator(above).evaluate("el => el.getBoundingClientRect().top")
+            assert top >= 0, f"{above} is off the top of the screen after following the link"
+
+    follow_summary_link("id_email", "Tab")
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.type("an.nguyen@example.com")
+    # Back up to the summary for the second problem.
+    follow_summary_link("id_why_interested", "Shift+Tab")
+    page.keyboard.type("I use the app to book appointments.")
+    tab_to(page, "button[type=submit]")
+    press_and_wait_for_page(page, "Enter")
+
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "We have your expression of interest"
+    )
+    expression = ExpressionOfInterest.objects.get()
+    assert expression.reference in page.locator(".nhsuk-panel").inner_text()
+    assert expression.email == "an.nguyen@example.com"
+    assert expression.why_interested == "I use the app to book appointments."
+    assert expression.age_band == "65_plus"
+    assert expression.access_needs == ["large_print"]
+
+
+def test_a_member_of_the_public_registers_for_an_iqi_sprint_on_a_phone(
+    live_server, phone, trust_content
+):
+    """Find an iQI Sprint on /events/, register on a phone, and add it to the calendar."""
+    import re
+    from io import StringIO
+
+    from applications.models import Booking
+
+    call_command("create_example_meetings", "--force", stdout=StringIO())
+    phone.goto(live_server.url + reverse("opportunities:home"))
+    phone.get_by_role("link", name="See all upcoming events and register").click()
+    assert phone.get_by_role("heading", level=1).inner_text() == "Events"
+
+    card = phone.locator(".nhsuk-card", has_text="Example: iQI Sprint")
+    assert "Example date for demonstration" in card.inner_text()
+    assert "30 places left" in card.inner_text()
+    assert "10am to 1pm" in card.inner_text()
+    card.get_by_role("button", name=re.compile(r"^Register")).click()
+    assert phone.get_by_role("heading", level=1).inner_text() == "Register for Example: iQI Sprint"
+
+    phone.get_by_label("Full name", exact=True).fill("Siobhán O'Brien")
+    phone.get_by_label("Email address", exact=True).fill("siobhan@example.com")
+    phone.get_by_label("UK phone number (optional)").fill("07700 900982")
+    phone.get_by_label("25 to 64").check()
+    phone.get_by_label("Step-free access").check()
+    phone.get_by_label("I have read the privacy notice").check()
+    phone.get_by_role("button", name="Register", exact=True).click()
+
+    assert phone.get_by_role("heading", level=1).inner_text() == "You are registered"
+    booking = Booking.objects.select_related("expression").get()
+    assert booking.status == Booking.Status.CONFIRMED
+    assert booking.expression.access_needs == ["step_free"]
+    assert booking.expression.reference in phone.locator(".nhsuk-panel").inner_text()
+    assert booking.expression.reference not in phone.url
+
+    with phone.expect_download() as download:
+        phone.get_by_role("link", name=re.compile(r"^Add to calendar")).click()
+    assert download.value.suggested_filename.endswith(".ics")
+    calendar = open(download.value.path(), encoding="utf-8").read()
+    assert calendar.startswith("BEGIN:VCALENDAR")
+    assert "SUMMARY:Example: iQI Sprint" in calendar
+    assert "DTSTART;TZID=Europe/London:" in calendar
+
+    # Back on /events/, one place fewer.
+    phone.goto(live_server.url + reverse("opportunities:events"))
+    assert "29 places left" in phone.locator(".nhsuk-card").first.inner_text()
