@@ -130,7 +130,7 @@ STORAGES = {
             default=(
                 "django.contrib.staticfiles.storage.StaticFilesStorage"
                 if DEBUG
-                else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+                else "involvement.storage.StaticFilesStorage"
             ),
         )
     },

@@ -230,11 +230,6 @@ def test_collectstatic_writes_hashed_gzipped_files(static_root):
 
 
 def test_collectstatic_writes_brotli_files(static_root):
-    pytest.importorskip(
-        "brotli",
-        reason="whitenoise writes .br files only when the 'brotli' package is installed "
-        "(whitenoise[brotli]); it is not a dependency yet",
-    )
     css = [f for f in static_root.glob("nhsuk/nhsuk-frontend.min.*.css") if HASHED.search(f.name)]
     assert css and css[0].with_name(css[0].name + ".br").exists()
 
@@ -259,13 +254,6 @@ def test_whitenoise_serves_hashed_files_compressed_and_cached_for_a_year(
     assert "immutable" in cache_control
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="portal.js imports ../nhsuk/nhsuk-frontend.min.js and NHS.UK frontend's CSS asks for "
-    "/assets/images/*.svg: the manifest storage rewrites neither, so those files keep their "
-    "plain names and a 60-second cache. Fixed by the storage in the performance report "
-    "(support_js_module_import_aggregation and the /assets/ rewrite); then remove this mark.",
-)
 @pytest.mark.parametrize("page", PAGES)
 def test_every_file_a_page_loads_is_hashed_so_it_can_be_cached_for_a_year(
     client, production_static, public_pages, page

@@ -324,7 +324,7 @@ def test_the_confirmation_page_needs_the_session(client, opportunity):
 def test_the_detail_page_links_to_the_form(client, opportunity):
     html = client.get(opportunity.get_absolute_url()).content.decode()
 
-    assert f'href="{form_url(opportunity)}"' in html
+    assert f'action="{form_url(opportunity)}"' in html
 
 
 def test_query_count_of_the_form_page(client, opportunity, django_assert_max_num_queries):

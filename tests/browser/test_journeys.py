@@ -221,7 +221,7 @@ def test_a_member_of_the_public_registers_for_an_iqi_sprint_on_a_phone(
     assert "Example date for demonstration" in card.inner_text()
     assert "30 places left" in card.inner_text()
     assert "10am to 1pm" in card.inner_text()
-    card.get_by_role("button", name=re.compile(r"^Register")).click()
+    card.get_by_role("link", name=re.compile(r"^Register")).click()
     assert phone.get_by_role("heading", level=1).inner_text() == "Register for Example: iQI Sprint"
 
     phone.get_by_label("Full name", exact=True).fill("Siobhán O'Brien")
