@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -146,7 +146,20 @@ class KindFilter(admin.ChoicesFieldListFilter):
         self.title = "kind of opportunity"
 
 
-class ProgrammeFilter(admin.RelatedOnlyFieldListFilter):
+class RelatedOnlyExistsFilter(admin.RelatedOnlyFieldListFilter):
+    """Django's RelatedOnlyFieldListFilter, with its choices found by EXISTS (one index probe
+    per choice) instead of SELECT DISTINCT over every expression of interest the viewer can
+    see, which reads the whole table: about 1 s a filter at a million rows (bench/)."""
+
+    def field_choices(self, field, request, model_admin):
+        visible = model_admin.get_queryset(request).filter(**{self.field_path: OuterRef("pk")})
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False, ordering=ordering, limit_choices_to=Q(Exists(visible))
+        )
+
+
+class ProgrammeFilter(RelatedOnlyExistsFilter):
     """Only the programmes the viewer has expressions for: a lead sees their own."""
 
     def __init__(self, *args, **kwargs):
@@ -513,7 +526,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
     list_filter = [
         "status",
         ("opportunity__programme", ProgrammeFilter),
-        ("opportunity", admin.RelatedOnlyFieldListFilter),
+        ("opportunity", RelatedOnlyExistsFilter),
         ("opportunity__kind", KindFilter),
         "age_band",
         AssignedFilter,
