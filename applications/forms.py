@@ -184,6 +184,10 @@ class ExpressionOfInterestForm(forms.ModelForm):
         sections = self.layout_sections()
         self.helper.layout = Layout(*[section for section in sections if section is not None])
 
+    def cache_variant(self):
+        """What an empty copy of this form depends on, for `{% public_form %}`."""
+        return f"interest:{self.opportunity.pk}"
+
     @property
     def under_16_welcome(self):
         """Whether under-16s can take part, so the form asks for a parent or carer."""
@@ -358,6 +362,9 @@ class EventRegistrationForm(ExpressionOfInterestForm):
         "I have read the privacy notice and agree to the trust using my information "
         "to contact me about this event"
     )
+
+    def cache_variant(self):
+        return f"event:{self.meeting.pk}"
 
     def __init__(self, *args, meeting, **kwargs):
         self.meeting = meeting

@@ -1,6 +1,7 @@
--- wrk script for `make bench`: prints one machine-readable summary line at the end, and, when
+-- wrk script for `make bench`: prints one machine-readable summary line at the end; when
 -- BENCH_POST_BODY is set, sends the expression of interest form as a POST with a new
--- submission_key on every request (so each POST creates a row, as a real submission does).
+-- submission_key on every request (so each POST creates a row, as a real submission does);
+-- when BENCH_DELAY_MS is set, paces its requests (below).
 
 local post_body = os.getenv("BENCH_POST_BODY")
 local csrf_cookie = os.getenv("BENCH_CSRF_COOKIE")
@@ -17,6 +18,17 @@ end
 
 local counter = 0
 
+-- BENCH_CACHE_MISS: a query parameter no page reads, new on every request, so every request
+-- misses the public page cache and shows what building the page costs.
+if os.getenv("BENCH_CACHE_MISS") and not post_body then
+  function request()
+    counter = counter + 1
+    local separator = string.find(wrk.path, "?", 1, true) and "&" or "?"
+    local path = string.format("%s%smiss=%d-%d", wrk.path, separator, thread_id, counter)
+    return wrk.format("GET", path)
+  end
+end
+
 if post_body then
   function request()
     counter = counter + 1
@@ -27,6 +39,24 @@ if post_body then
       ["Content-Type"] = "application/x-www-form-urlencoded",
       ["Cookie"] = csrf_cookie,
     }, body)
+  end
+end
+
+-- Paced load (BENCH_DELAY_MS): each connection waits about this long after a response before
+-- its next request, so the connections together send at a chosen rate instead of as fast as
+-- the server answers. The wait is spread from half to one and a half times the mean so the
+-- connections do not fall into step, and rounded up or down at random so the mean is kept
+-- (wrk waits whole milliseconds).
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if delay_ms then
+  function init(args)
+    -- Each thread its own sequence (thread_id is set by setup() before init runs).
+    math.randomseed(os.time() * 100 + thread_id)
+  end
+
+  function delay()
+    local wait = delay_ms * (0.5 + math.random())
+    return math.floor(wait + math.random())
   end
 end
 

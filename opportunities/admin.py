@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 
 from applications.admin import ReadOnlyInlineFormSet
 from applications.models import Booking, ExpressionOfInterest
+from involvement.page_cache import forget_public_pages
 
 from .models import GlossaryTerm, Meeting, Opportunity, Programme
 
@@ -182,11 +183,14 @@ class OpportunityAdmin(admin.ModelAdmin):
     @admin.action(description="Open the selected opportunities to the public")
     def open_selected(self, request, queryset):
         count = queryset.update(status=Opportunity.Status.OPEN)
+        # update() sends no signals: the stored public pages must be told.
+        forget_public_pages()
         self.message_user(request, f"{count} opportunities are now open.", messages.SUCCESS)
 
     @admin.action(description="Close the selected opportunities")
     def close_selected(self, request, queryset):
         count = queryset.update(status=Opportunity.Status.CLOSED)
+        forget_public_pages()
         self.message_user(request, f"{count} opportunities are now closed.", messages.SUCCESS)
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from applications.emails import meeting_when
 from applications.models import Booking
+from involvement.page_cache import cache_public_page
 
 from . import calendar as ics
 from .forms import OpportunityFilterForm
@@ -39,6 +40,7 @@ def describe_meetings(meetings):
 
 
 @require_safe
+@cache_public_page
 def home(request):
     counts = dict.fromkeys(Opportunity.Kind.values, 0)
     counts.update(
@@ -53,6 +55,7 @@ def home(request):
 
 
 @require_safe
+@cache_public_page
 def events(request):
     """Upcoming events anyone can register for, soonest first."""
     meetings = describe_meetings(
@@ -70,6 +73,7 @@ def _calendar_response(content, filename):
 
 
 @require_safe
+@cache_public_page
 def event_calendar(request, pk):
     """One public event's calendar file. Briefing and taster invitations carry theirs by
     email, with the joining details; a public file never has them."""
@@ -83,6 +87,7 @@ def event_calendar(request, pk):
 
 
 @require_safe
+@cache_public_page
 def events_feed(request):
     """A calendar people can subscribe to: every upcoming public event."""
     meetings = Meeting.objects.public_events().upcoming().select_related("opportunity")
@@ -92,6 +97,7 @@ def events_feed(request):
 
 
 @require_safe
+@cache_public_page
 def opportunity_list(request):
     programmes = list(Programme.objects.filter(opportunities__status="open").distinct())
     filters = OpportunityFilterForm(request.GET, programmes=programmes)
@@ -128,6 +134,7 @@ def _removal_links(query, filters):
 
 
 @require_safe
+@cache_public_page
 def opportunity_detail(request, slug):
     opportunity = get_object_or_404(
         Opportunity.objects.visible_to(request.user)
@@ -165,6 +172,7 @@ def opportunity_detail(request, slug):
 
 
 @require_safe
+@cache_public_page
 def lay_partners(request):
     lay_partner_roles = (
         Opportunity.objects.open()
@@ -176,5 +184,6 @@ def lay_partners(request):
 
 
 @require_safe
+@cache_public_page
 def glossary(request):
     return render(request, "opportunities/glossary.html", {"terms": GlossaryTerm.objects.all()})
