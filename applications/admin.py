@@ -22,8 +22,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.debug import sensitive_post_parameters
 
 from opportunities.models import Meeting
 
@@ -33,6 +35,7 @@ from .models import (
     REFERENCE_ALPHABET,
     Booking,
     BookingError,
+    EqualityResponse,
     ExpressionOfInterest,
     InvalidMove,
     StaffNote,
@@ -79,6 +82,13 @@ def waiting_for_first_contact(expression):
     return working_days_between(
         timezone.localdate(expression.submitted_at), timezone.localdate()
     )
+
+
+def person_name(expression):
+    """The person's name, or what became of it once their details were removed."""
+    if expression.anonymised_at:
+        return f"Details removed {timezone.localtime(expression.anonymised_at):%d/%m/%Y}"
+    return expression.full_name
 
 
 def status_tag(expression):
@@ -564,7 +574,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
             "access_need_list", "access_needs_other", "availability",
         ]}),
         ("What they agreed to", {"fields": [
-            "privacy_agreed", "privacy_notice_version",
+            "privacy_agreed", "privacy_notice_link",
         ]}),
     ]
     readonly_fields = [
@@ -572,7 +582,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
         "parent_carer_name", "parent_carer_contact", "parent_carer_agrees",
         "connection_list", "other_connection", "why_interested", "experience",
         "access_need_list", "access_needs_other", "availability",
-        "privacy_agreed", "privacy_notice_version",
+        "privacy_agreed", "privacy_notice_link",
     ]
 
     class Media:
@@ -617,14 +627,15 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or self._can_see(request, obj))
+        # An anonymised expression is a record of what happened, with nobody left to contact.
+        return allowed and (obj is None or self._can_see(request, obj) and not obj.anonymised_at)
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
 
     def has_move_permission(self, request, obj=None):
         allowed = request.user.has_perm("applications.move_expression")
-        return allowed and (obj is None or self._can_see(request, obj))
+        return allowed and (obj is None or self._can_see(request, obj) and not obj.anonymised_at)
 
     def has_export_permission(self, request):
         return request.user.has_perm("applications.export_expressions")
@@ -651,7 +662,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a><span class="eoi-sub eoi-reference">{}</span>'
             '<span class="eoi-sub">{}</span>',
-            change_url, expression.full_name, expression.reference,
+            change_url, person_name(expression), expression.reference,
             expression.get_age_band_display(),
         )
 
@@ -749,7 +760,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
                 {
                     "expression": expression,
                     "tag": status_tag(expression),
-                    "can_invite": expression.is_open,
+                    "can_invite": expression.is_open and not expression.anonymised_at,
                 }
                 for expression in expressions
             ],
@@ -893,13 +904,21 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
             note.save()
         formset.save_m2m()
 
+    @method_decorator(sensitive_post_parameters())
     def change_view(self, request, object_id, form_url="", extra_context=None):
         expression = self.get_object(request, unquote(object_id))
+        if expression is None:
+            # The admin's own answer: back to the index, saying it does not exist.
+            return super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and self.has_view_permission(request, expression):
+            record_viewing(request, expression)
         others = (
             self.get_queryset(request)
             .filter(email__iexact=expression.email)
             .exclude(pk=expression.pk)
             .select_related("opportunity")
+            if expression.email
+            else ExpressionOfInterest.objects.none()
         )
         context = {
             "expression": expression,
@@ -919,7 +938,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
                 f"{self.admin_site.name}:applications_expressionofinterest_invite",
                 args=[expression.pk],
             ),
-            "can_invite": expression.is_open,
+            "can_invite": expression.is_open and not expression.anonymised_at,
             "booking_forms": self._booking_forms(request, expression),
             "summary_bookings": expression.bookings.select_related("meeting"),
             **(extra_context or {}),
@@ -965,6 +984,16 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
     def privacy_agreed(self, expression):
         return "Yes" if expression.privacy_consent else "No"
 
+    @admin.display(description="Privacy notice version")
+    def privacy_notice_link(self, expression):
+        # The public page of the version they agreed to, earlier versions included.
+        version = expression.privacy_notice_version
+        if not version:
+            return "–"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("privacy_version", args=[version]), version
+        )
+
     @admin.display(description="Other connection")
     def other_connection(self, expression):
         return expression.connection_other or "–"
@@ -974,6 +1003,12 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
+            # Before the change page's "<path:object_id>/", which would take it for an id.
+            path(
+                "equality-report/",
+                self.admin_site.admin_view(self.equality_report_view),
+                name="applications_equality_report",
+            ),
             path(
                 "<path:object_id>/move/",
                 self.admin_site.admin_view(self.move_view),
@@ -996,6 +1031,39 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def equality_report_view(self, request):
+        """The equality monitoring report: how many people gave each answer, a year at a time.
+
+        It reads only counts of EqualityResponse rows, never a row, and nothing about
+        expressions of interest: it sits beside them only because staff work here. There is
+        no "all years" table: set beside the yearly ones, it would let a hidden number be
+        worked out by subtraction (all years, minus the other years).
+        """
+        if not request.user.has_perm("applications.view_equality_report"):
+            raise PermissionDenied
+        years = EqualityResponse.objects.years()
+        this_year = timezone.localdate().year
+        choices = sorted({this_year, *years}, reverse=True)
+        try:
+            year = int(request.GET.get("year", ""))
+        except ValueError:
+            year = None
+        if year not in choices:
+            year = years[0] if years else this_year
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Equality monitoring report",
+            "subtitle": None,
+            "opts": self.opts,
+            "year": year,
+            "years": choices,
+            "report": EqualityResponse.objects.filter(year=year).report(),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/applications/equality_report.html", context
+        )
 
     def move_view(self, request, object_id):
         """Move one expression of interest through the pipeline, from its change page."""
@@ -1177,3 +1245,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
             "results": [{"id": str(user.pk), "text": staff_name(user)} for user in page],
             "pagination": {"more": page.has_next()},
         })
+
+
+# Personal data: subject access, erasure, and who viewed what (registered on import).
+from .admin_personal_data import record_viewing  # noqa: E402

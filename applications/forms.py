@@ -3,15 +3,16 @@ import re
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
-from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 from django.utils.html import format_html
 
 from involvement.crispy_nhsuk import NHSField
+from involvement.models import PrivacyNotice
 from opportunities.models import Opportunity
 
-from .models import ExpressionOfInterest
+from .models import EqualityResponse, ExpressionOfInterest
 
 AgeBand = ExpressionOfInterest.AgeBand
 YOUNG_BANDS = {AgeBand.UNDER_16, AgeBand.AGE_16_17}
@@ -328,11 +329,23 @@ class ExpressionOfInterestForm(forms.ModelForm):
         else:
             data["access_needs_other"] = ""
 
+    @staticmethod
+    def privacy_notice_version():
+        """The version of the privacy notice in force as they send the form: the one the
+        consent box's link (/privacy/) shows. One query, made only when saving."""
+        version = PrivacyNotice.objects.current_version()
+        if version is None:
+            # involvement's migrations publish the first notice and a published one cannot be
+            # deleted, so this is a database set up wrongly: better no expression than one
+            # that records agreeing to nothing.
+            raise ImproperlyConfigured("No privacy notice is published for people to agree to.")
+        return version
+
     def save(self, commit=True):
         expression = super().save(commit=False)
         expression.opportunity = self.opportunity
         expression.submission_key = self.cleaned_data["submission_key"]
-        expression.privacy_notice_version = settings.PRIVACY_NOTICE_VERSION
+        expression.privacy_notice_version = self.privacy_notice_version()
         if commit:
             expression.save()
         return expression
@@ -400,3 +413,102 @@ class EventRegistrationForm(ExpressionOfInterestForm):
         if commit:
             expression.save()
         return expression
+
+
+# Equality monitoring -----------------------------------------------------------------------
+
+
+class GroupedRadioSelect(forms.RadioSelect):
+    """Radios whose choices are grouped under headings (the ethnic groups): each radio knows
+    its heading as `data.group`, so a template can put each group in its own fieldset."""
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        for heading, options, _ in groups:
+            for option in options:
+                option["group"] = heading
+        return groups
+
+
+class EqualityMonitoringForm(forms.ModelForm):
+    """The trust's equality questions. Every question is optional, and each has "Prefer not to
+    say"; an answer that is not one of the choices (only a tampered form sends one) is refused
+    with the rest kept."""
+
+    website = forms.CharField(label="Leave this box empty", required=False)
+
+    class Meta:
+        model = EqualityResponse
+        fields = list(EqualityResponse.QUESTIONS)
+        labels = {
+            "sex": "What is your sex?",
+            "gender_same_as_birth": (
+                "Is the gender you identify with the same as your sex registered at birth?"
+            ),
+            "sexual_orientation": "Which of these best describes your sexual orientation?",
+            "ethnic_group": "What is your ethnic group?",
+            "religion": "What is your religion or belief?",
+            "disability": "Do you have a disability or a long-term health condition?",
+            "caring": (
+                "Do you look after or support someone because of illness, disability or "
+                "old age?"
+            ),
+        }
+        help_texts = {
+            "ethnic_group": "Choose the answer that best describes your ethnic group or "
+            "background.",
+            "disability": "This means a physical or mental health condition that has lasted, "
+            "or is likely to last, 12 months or more, and makes it much harder to do everyday "
+            "things. This is how the Equality Act 2010 describes disability.",
+            "caring": "For example, a family member, partner, friend or neighbour. Do not count "
+            "anything you are paid to do.",
+        }
+        error_messages = {
+            "sex": {"invalid_choice": "Select your sex from the answers given"},
+            "gender_same_as_birth": {
+                "invalid_choice": "Select whether your gender is the same as your sex "
+                "registered at birth from the answers given",
+            },
+            "sexual_orientation": {
+                "invalid_choice": "Select your sexual orientation from the answers given",
+            },
+            "ethnic_group": {"invalid_choice": "Select your ethnic group from the answers given"},
+            "religion": {
+                "invalid_choice": "Select your religion or belief from the answers given",
+            },
+            "disability": {
+                "invalid_choice": "Select whether you have a disability or long-term health "
+                "condition from the answers given",
+            },
+            "caring": {
+                "invalid_choice": "Select whether you look after or support someone from the "
+                "answers given",
+            },
+        }
+        widgets = {
+            **{question: forms.RadioSelect for question in EqualityResponse.QUESTIONS},
+            "ethnic_group": GroupedRadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for question in EqualityResponse.QUESTIONS:
+            field = self.fields[question]
+            # Radios with no blank "---------" choice: a question is left blank by choosing
+            # none of them.
+            field.choices = EqualityResponse._meta.get_field(question).choices
+            field.required = False
+
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.show_error_summary = False
+        self.helper.layout = Layout(*[
+            NHSField(
+                question,
+                size="m",
+                template="applications/includes/grouped_radios.html"
+                if question == "ethnic_group" else None,
+            )
+            for question in EqualityResponse.QUESTIONS
+        ])

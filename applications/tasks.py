@@ -56,13 +56,14 @@ def send_expression_emails(expression_id):
     failed and can be looked into and run again. Running it again sends both emails again.
     """
     expression = (
-        ExpressionOfInterest.objects.select_related("opportunity__programme")
+        ExpressionOfInterest.objects.with_personal_details()
+        .select_related("opportunity__programme")
         .filter(pk=expression_id)
         .first()
     )
     if expression is None:
         logger.info(
-            "Expression of interest id=%s no longer exists (erased?): no emails sent.",
+            "Expression of interest id=%s no longer exists or was erased: no emails sent.",
             expression_id,
         )
         return 0
@@ -128,11 +129,14 @@ def send_booking_email(booking_id, kind):
         raise ValueError(f"Unknown booking email kind: {kind!r}")
     booking = (
         Booking.objects.select_related("meeting__opportunity__programme", "expression")
-        .filter(pk=booking_id)
+        .filter(pk=booking_id, expression__anonymised_at__isnull=True)
         .first()
     )
     if booking is None:
-        logger.info("Booking id=%s no longer exists: no %s email sent.", booking_id, kind)
+        logger.info(
+            "Booking id=%s no longer exists or its person was erased: no %s email sent.",
+            booking_id, kind,
+        )
         return 0
     if booking.status == Booking.Status.CANCELLED:
         # Cancelled between queueing and sending: an invitation or reminder would mislead.

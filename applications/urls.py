@@ -15,4 +15,8 @@ urlpatterns = [
     path(
         "bookings/<str:token>/<str:action>/", views.booking_respond, name="booking_respond"
     ),
+    path("equality-monitoring/", views.equality_monitoring, name="equality"),
+    path(
+        "equality-monitoring/thank-you/", views.equality_thanks, name="equality_thanks"
+    ),
 ]

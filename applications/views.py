@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
 from opportunities.models import Meeting, Opportunity
 
 from .emails import meeting_when
-from .forms import EventRegistrationForm, ExpressionOfInterestForm
+from .forms import EqualityMonitoringForm, EventRegistrationForm, ExpressionOfInterestForm
 from .models import Booking, BookingError, ExpressionOfInterest, InvalidMove
 from .tasks import queue_booking_email, queue_expression_emails
 
@@ -23,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 SENT_SESSION_KEY = "sent_expression"
 REGISTERED_SESSION_KEY = "sent_registration"
+# Only whether this browser has answered the equality questions, so a double click or a resend
+# does not count the same person twice. Never the answers, and never a reference.
+EQUALITY_ANSWERED_SESSION_KEY = "equality_answered"
 
 
 def _opportunity_for_form(request, slug):
@@ -79,6 +83,8 @@ def _protected_form(request, form, on_valid, template, context):
 
 
 @never_cache
+# Whatever goes wrong, an error report never carries what the person typed.
+@sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def express_interest(request, slug):
     opportunity = _opportunity_for_form(request, slug)
@@ -146,10 +152,57 @@ def interest_sent(request, slug):
     return render(request, "applications/interest_sent.html", {"expression": expression})
 
 
+# Equality monitoring -----------------------------------------------------------------------
+
+
+@never_cache
+# Whatever goes wrong, an error report never carries what the person typed.
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def equality_monitoring(request):
+    """The trust's equality questions, offered after an expression of interest: all optional.
+
+    The answers are saved with nothing that could link them to the person or their expression
+    of interest: this view never reads the expression's reference from the session (or
+    anything else about the person), stores only that this browser has answered, and logs
+    nothing, since a log line's time could be matched with the expression's. Once answers are
+    saved, the references the confirmation pages kept in the session are dropped unread, so
+    the session that now says "answered" no longer says who answered (the reference is in
+    their confirmation email).
+    """
+    if request.session.get(EQUALITY_ANSWERED_SESSION_KEY):
+        return redirect("applications:equality_thanks")
+    form = EqualityMonitoringForm(request.POST if request.method == "POST" else None)
+
+    def on_valid():
+        answers = form.save(commit=False)
+        # No answers at all is a fine choice: there is nothing to keep.
+        if answers.has_answers:
+            answers.save()
+            for key in (SENT_SESSION_KEY, REGISTERED_SESSION_KEY):
+                request.session.pop(key, None)
+            request.session[EQUALITY_ANSWERED_SESSION_KEY] = True
+        return redirect("applications:equality_thanks")
+
+    return _protected_form(request, form, on_valid, "applications/equality_form.html", {})
+
+
+@never_cache
+@require_safe
+def equality_thanks(request):
+    return render(
+        request,
+        "applications/equality_thanks.html",
+        {"answered": request.session.get(EQUALITY_ANSWERED_SESSION_KEY, False)},
+    )
+
+
 # Registering for a public event ------------------------------------------------------------
 
 
 @never_cache
+# Whatever goes wrong, an error report never carries what the person typed.
+@sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def register_for_event(request, pk):
     """Register for a public event: an expression of interest and a booking, saved together.

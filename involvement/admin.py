@@ -21,6 +21,8 @@ With two-factor sign-in required:
 
 Every admin view is also wrapped so that a refused permission (403) and the request being
 handled are known to the security log (involvement/security.py).
+
+The admin for the privacy notice's versions is at the end of this module.
 """
 
 import base64
@@ -33,18 +35,23 @@ import qrcode
 import qrcode.image.svg
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.sites import AdminSite
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.db.models import Subquery
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -55,6 +62,8 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from . import security
+from .models import PrivacyNotice, PublishedNoticeError
+from .views import privacy_notice_context
 
 # The half-finished sign-in of someone setting up their authenticator app: their password was
 # right, and they have this long to scan the QR code and type a code.
@@ -417,3 +426,277 @@ class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)
 admin.site.register(TOTPDevice, StaffTOTPDeviceAdmin)
+
+
+# The privacy notice -------------------------------------------------------------------------------
+
+
+class PrivacyNoticeForm(forms.ModelForm):
+    class Meta:
+        model = PrivacyNotice
+        fields = ["version", "summary_of_changes", "lawful_basis", "body"]
+        widgets = {
+            "version": forms.TextInput(attrs={"size": 20, "spellcheck": "false"}),
+            "summary_of_changes": forms.Textarea(attrs={"rows": 3, "cols": 80}),
+            "lawful_basis": forms.Textarea(attrs={"rows": 6, "cols": 80}),
+            "body": forms.Textarea(attrs={"rows": 30, "cols": 80}),
+        }
+        error_messages = {
+            "version": {
+                "required": "Enter a name for this version, for example 2027-03.",
+                "invalid": "Use only letters, numbers and hyphens, for example 2027-03.",
+            },
+            "lawful_basis": {"required": "Enter the lawful basis."},
+            "body": {"required": "Enter the text of the notice."},
+        }
+
+
+@admin.register(PrivacyNotice)
+class PrivacyNoticeAdmin(admin.ModelAdmin):
+    """Versions of the privacy notice (involvement/models.py).
+
+    A draft is written, previewed and published (with a confirmation page); a published version
+    is read-only and can never be deleted, because people agreed to it as it is. Changes are
+    made in a new draft started from a published version.
+    """
+
+    form = PrivacyNoticeForm
+    list_display = ["version", "state", "published", "summary_of_changes"]
+    search_fields = ["version"]
+    actions = ["publish", "start_new_version"]
+    change_form_template = "admin/involvement/privacynotice/change_form.html"
+    view_on_site = False  # the change page has its own "Preview" and "View on the website"
+    empty_value_display = "–"
+    fieldsets = [
+        (None, {"fields": ["version", "state", "summary_of_changes"]}),
+        ("The notice", {"fields": ["lawful_basis", "body", "retention"]}),
+        ("Record", {"fields": ["published", "created"]}),
+    ]
+    readonly_fields = ["state", "retention", "published", "created"]
+
+    class Media:
+        css = {"all": ["admin/privacy_notice.css"]}
+
+    def get_queryset(self, request):
+        # Which row is the current notice, in the same query as the rows.
+        current = PrivacyNotice.objects.published().newest_first().values("pk")[:1]
+        return (
+            super().get_queryset(request)
+            .annotate(current_pk=Subquery(current))
+            .select_related("published_by", "created_by")
+        )
+
+    def get_changeform_initial_data(self, request):
+        return {
+            "version": PrivacyNotice.objects.unused_version(),
+            **super().get_changeform_initial_data(request),
+        }
+
+    # Published versions are fixed ------------------------------------------------------------
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # Deleting a selection skips the check above, and would take published versions too.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    # Columns and read-only fields ------------------------------------------------------------
+
+    @admin.display(description="State")
+    def state(self, notice):
+        if not notice.is_published:
+            return "Draft"
+        if notice.pk == getattr(notice, "current_pk", None):
+            return "Current: on the website now"
+        if notice.published_at > timezone.now():
+            return "Published, in force from " + date_format(
+                timezone.localtime(notice.published_at), "j M Y, H:i"
+            )
+        return "Earlier version"
+
+    @admin.display(description="Published", ordering="published_at")
+    def published(self, notice):
+        if not notice.is_published:
+            return "Not yet"
+        when = date_format(timezone.localtime(notice.published_at), "j M Y, H:i")
+        if notice.published_by is None:
+            return when
+        return f"{when} by {notice.published_by.get_full_name() or notice.published_by}"
+
+    @admin.display(description="Started")
+    def created(self, notice):
+        when = date_format(timezone.localtime(notice.created_at), "j M Y, H:i")
+        if notice.created_by is None:
+            return when
+        return f"{when} by {notice.created_by.get_full_name() or notice.created_by}"
+
+    @admin.display(description="How long we keep information")
+    def retention(self, notice):
+        current = notice.pk == getattr(notice, "current_pk", None)
+        months, years = notice.retention(current=current)
+        stated = (
+            f"{months} month{pluralize(months)} after an expression of interest ends without "
+            f"joining; {years} year{pluralize(years)} after a lay partner leaves."
+        )
+        if notice.is_published and not current:
+            return f"{stated} (The periods in force when this version was published.)"
+        return (
+            f"{stated} Added to the page by the website from its retention settings "
+            "(RETENTION_ENDED_MONTHS, RETENTION_LAY_PARTNER_YEARS), so it always says what is "
+            "done."
+        )
+
+    # Publishing, previewing, starting a new version -------------------------------------------
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name=f"{prefix}_publish",
+            ),
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name=f"{prefix}_preview",
+            ),
+            path(
+                "<path:object_id>/new-version/",
+                self.admin_site.admin_view(self.new_version_view),
+                name=f"{prefix}_new_version",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _notice_or_404(self, request, object_id):
+        notice = self.get_object(request, unquote(object_id))
+        if notice is None:
+            raise Http404("No privacy notice has that id.")
+        if not self.has_view_permission(request, notice):
+            raise PermissionDenied
+        return notice
+
+    def _change_url(self, notice):
+        return reverse(
+            f"{self.admin_site.name}:involvement_privacynotice_change", args=[notice.pk]
+        )
+
+    @admin.action(description="Publish the selected draft…", permissions=["change"])
+    def publish(self, request, queryset):
+        notices = list(queryset[:2])
+        if len(notices) != 1 or notices[0].is_published:
+            self.message_user(request, "Choose one draft to publish.", messages.ERROR)
+            return None
+        return HttpResponseRedirect(
+            reverse(
+                f"{self.admin_site.name}:involvement_privacynotice_publish",
+                args=[notices[0].pk],
+            )
+        )
+
+    @admin.action(description="Start a new version from the selected one", permissions=["add"])
+    def start_new_version(self, request, queryset):
+        notices = list(queryset[:2])
+        if len(notices) != 1:
+            self.message_user(
+                request, "Choose one version to start the new one from.", messages.ERROR
+            )
+            return None
+        return self._start_new_version(request, notices[0])
+
+    def _start_new_version(self, request, notice):
+        draft = notice.start_new_version(by=request.user)
+        self.log_addition(request, draft, f"Started from version {notice.version}.")
+        self.message_user(
+            request,
+            f"Version {draft.version} is a new draft, copied from version {notice.version}. "
+            "Change it, preview it, then publish it.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._change_url(draft))
+
+    def new_version_view(self, request, object_id):
+        """The "Start a new version from this one" button (a POST: it makes a draft)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        notice = self._notice_or_404(request, object_id)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return self._start_new_version(request, notice)
+
+    def preview_view(self, request, object_id):
+        """A draft as the public will see it once published."""
+        notice = self._notice_or_404(request, object_id)
+        if notice.is_published:
+            return HttpResponseRedirect(notice.get_absolute_url())
+        return TemplateResponse(
+            request,
+            "involvement/privacy.html",
+            privacy_notice_context(
+                notice, current=False, preview=True, change_url=self._change_url(notice)
+            ),
+        )
+
+    def publish_view(self, request, object_id):
+        """Confirm, then publish: the draft becomes the privacy notice, for good."""
+        notice = self._notice_or_404(request, object_id)
+        if notice.is_published:
+            self.message_user(request, f"Version {notice.version} is already published.")
+            return HttpResponseRedirect(self._change_url(notice))
+        if not self.has_change_permission(request, notice):
+            raise PermissionDenied
+        errors = []
+        if request.method == "POST":
+            try:
+                notice.publish(by=request.user)
+            except ValidationError as error:
+                errors = error.messages
+            except PublishedNoticeError:
+                self.message_user(request, f"Version {notice.version} is already published.")
+                return HttpResponseRedirect(self._change_url(notice))
+            else:
+                self.log_change(request, notice, "Published.")
+                self.message_user(
+                    request,
+                    f"Version {notice.version} is published. It is the privacy notice on the "
+                    "website now, and everyone who sends a form from now on agrees to it.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse(f"{self.admin_site.name}:involvement_privacynotice_changelist")
+                )
+        else:
+            try:
+                notice.full_clean()
+            except ValidationError as error:
+                errors = error.messages
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Publish version {notice.version}?",
+            "subtitle": None,
+            "opts": self.opts,
+            "notice": notice,
+            "current": PrivacyNotice.objects.current(),
+            "errors": errors,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/involvement/privacynotice/publish.html", context
+        )

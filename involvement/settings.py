@@ -158,8 +158,12 @@ TASKS = {
     }
 }
 
-# The privacy notice version a person agrees to is stored with what they send.
-PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-11")
+# How long personal details are kept (`manage.py apply_retention`, run daily, anonymises them;
+# the privacy notice states these periods from the same settings). After an expression of
+# interest ends as "not progressed" or "withdrawn" before joining:
+RETENTION_ENDED_MONTHS = env.int("RETENTION_ENDED_MONTHS", default=12)
+# After a lay partner (an expression that reached "joined") leaves:
+RETENTION_LAY_PARTNER_YEARS = env.int("RETENTION_LAY_PARTNER_YEARS", default=6)
 # How long the "manage my expression of interest" link in the confirmation email works.
 MANAGE_LINK_MAX_AGE = env.int("MANAGE_LINK_MAX_AGE_DAYS", default=180) * 24 * 60 * 60
 # Expressions of interest one address may send in RATE_LIMIT_WINDOW seconds: generous for a

@@ -16,6 +16,7 @@ admin.site.index_title = "Expressions of interest and opportunities"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("privacy/", views.privacy, name="privacy"),
+    path("privacy/<slug:version>/", views.privacy_version, name="privacy_version"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots, name="robots"),

@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 
 
@@ -19,6 +21,25 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _first_privacy_notice(request):
+    """Every real database holds the privacy notice that involvement's migrations publish, and
+    the forms record its version. Transactional tests (the browser tests among them) empty every
+    table after each test, that row included, so it is put back for them, as the migration
+    made it."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    migration = importlib.import_module("involvement.migrations.0002_first_privacy_notice")
+    migration.create_first_notice(apps)
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from applications.models import ExpressionOfInterest
+from applications.models import EqualityResponse, ExpressionOfInterest
+from involvement.models import PrivacyNotice
 from opportunities.models import GlossaryTerm, Meeting, Opportunity, Programme
 
 
@@ -65,3 +66,29 @@ class ExpressionOfInterestFactory(factory.django.DjangoModelFactory):
     why_interested = "I want to help make things better."
     privacy_consent = True
     privacy_notice_version = "2026-11"
+
+
+class EqualityResponseFactory(factory.django.DjangoModelFactory):
+    """Answers to the equality questions: every question is optional, so none is set here."""
+
+    class Meta:
+        model = EqualityResponse
+
+
+class PrivacyNoticeFactory(factory.django.DjangoModelFactory):
+    """A draft version of the privacy notice. Every database also holds the published "2026-11"
+    that involvement's migrations make; `published=True` publishes this one later than it."""
+
+    class Meta:
+        model = PrivacyNotice
+
+    version = factory.Sequence(lambda n: f"2027-{n + 1:02d}")
+    lawful_basis = "Our public task (UK GDPR Article 6(1)(e))."
+    body = "## Who we are\n\nThe trust is the data controller."
+
+    class Params:
+        published = factory.Trait(
+            published_at=factory.LazyFunction(timezone.now),
+            retention_ended_months=12,
+            retention_lay_partner_years=6,
+        )

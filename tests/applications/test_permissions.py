@@ -100,6 +100,13 @@ def test_the_involvement_team_group_has_its_permissions():
         "applications.view_all_expressions", "applications.move_expression",
         "applications.export_expressions",
         *opportunities,
+        "involvement.view_privacynotice", "involvement.change_privacynotice",
+        "involvement.add_privacynotice",
+        # Subject access and erasure, and their records (applications/personal_data.py).
+        "applications.export_personal_data", "applications.erase_personal_data",
+        "applications.view_personaldatarequest", "applications.view_expressionviewing",
+        # Counts of the equality monitoring answers, never the answers themselves.
+        "applications.view_equality_report",
     }
 
 
@@ -111,6 +118,7 @@ def test_the_programme_lead_group_has_its_permissions():
         "applications.move_expression", "applications.export_expressions",
         "opportunities.view_programme", "opportunities.view_opportunity",
         "opportunities.view_meeting", "opportunities.view_glossaryterm",
+        "involvement.view_privacynotice",
     }
 
 

@@ -63,6 +63,26 @@ def test_the_404_page_has_no_violations(live_server, phone):
     assert_no_violations(phone, "404")
 
 
+def test_the_privacy_notice_with_earlier_versions_and_an_earlier_version_have_no_violations(
+    live_server, phone
+):
+    """/privacy/ itself is scanned from the sitemap; here it lists an earlier version, and that
+    version is shown with its banner."""
+    from tests.factories import PrivacyNoticeFactory
+
+    PrivacyNoticeFactory(
+        version="2026-11-b", summary_of_changes="We explain your rights more clearly."
+    ).publish(by=None)
+
+    phone.goto(live_server.url + reverse("privacy"))
+    assert phone.get_by_role("heading", name="Earlier versions").is_visible()
+    assert_no_violations(phone, "privacy notice listing earlier versions")
+
+    phone.goto(live_server.url + reverse("privacy_version", args=["2026-11"]))
+    assert "This is an earlier version of our privacy notice" in phone.content()
+    assert_no_violations(phone, "an earlier version of the privacy notice")
+
+
 def test_every_interest_form_empty_and_with_errors_has_no_violations(
     live_server, desktop, trust_content
 ):
@@ -182,3 +202,73 @@ def test_the_event_registration_form_empty_with_errors_and_sent_has_no_violation
         "Registration for this event has closed"
     )
     assert_no_violations(desktop, "registration closed")
+
+
+def test_the_equality_questions_from_the_confirmation_page_have_no_violations(
+    live_server, desktop
+):
+    """Send an expression of interest, follow the invitation on the confirmation page, answer
+    (first with an answer only a tampered form could send, to see the error) and be thanked."""
+    from applications.models import EqualityResponse
+    from tests.factories import OpportunityFactory
+
+    opportunity = OpportunityFactory(title="Patient flow", slug="patient-flow")
+    desktop.goto(
+        live_server.url + reverse("applications:express_interest", args=[opportunity.slug])
+    )
+    desktop.get_by_label("Full name", exact=True).fill("Amara Okafor")
+    desktop.get_by_label("Email address", exact=True).fill("amara@example.com")
+    desktop.get_by_label("Email", exact=True).check()
+    desktop.get_by_label("25 to 64").check()
+    desktop.get_by_label("I am, or have been, a patient").check()
+    desktop.get_by_label("Why are you interested?").fill("I was a patient.")
+    desktop.get_by_label("I have read the privacy notice").check()
+    desktop.get_by_role("button", name="Send").click()
+    assert desktop.get_by_role("heading", level=1).inner_text() == (
+        "We have your expression of interest"
+    )
+    assert_no_violations(desktop, "interest sent, with the equality invitation")
+
+    desktop.get_by_role("link", name="Answer the equality questions (optional)").click()
+    assert desktop.get_by_role("heading", level=1).inner_text() == (
+        "Help us check we are fair to everyone"
+    )
+    assert_no_violations(desktop, "equality questions")
+
+    desktop.locator("#id_sex").evaluate("radio => { radio.value = 'made_up'; }")
+    desktop.get_by_label("Female", exact=True).check()
+    desktop.get_by_label("Irish", exact=True).check()
+    desktop.get_by_role("button", name="Send my answers").click()
+    assert desktop.title().startswith("Error: ")
+    assert desktop.get_by_label("Irish", exact=True).is_checked()
+    assert_no_violations(desktop, "equality questions with an error")
+
+    desktop.get_by_label("Female", exact=True).check()
+    desktop.get_by_role("button", name="Send my answers").click()
+    assert desktop.get_by_role("heading", level=1).inner_text() == "Thank you for answering"
+    assert_no_violations(desktop, "equality thanks")
+    assert EqualityResponse.objects.get().ethnic_group == "white_irish"
+
+
+def test_the_equality_questions_work_without_javascript_and_have_no_violations_on_a_phone(
+    live_server, phone_without_js, phone
+):
+    from applications.models import EqualityResponse
+
+    url = live_server.url + reverse("applications:equality")
+    phone.goto(url)
+    assert_no_violations(phone, "equality questions on a phone")
+
+    page = phone_without_js
+    page.goto(url)
+    page.get_by_label("Prefer not to say").nth(0).check()
+    page.get_by_label("Bangladeshi").check()
+    page.get_by_role(
+        "group", name="Do you have a disability or a long-term health condition?"
+    ).get_by_label("No", exact=True).check()
+    page.get_by_role("button", name="Send my answers").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you for answering"
+    row = EqualityResponse.objects.get()
+    assert (row.sex, row.ethnic_group, row.disability) == (
+        "prefer_not_to_say", "asian_bangladeshi", "no"
+    )

@@ -56,7 +56,9 @@ class Command(BaseCommand):
             is_example=False,
         )
         due = Booking.objects.filter(
-            meeting__in=meetings, status__in=REMIND, reminder_sent_at__isnull=True
+            meeting__in=meetings, status__in=REMIND, reminder_sent_at__isnull=True,
+            # Nobody to remind once their details are erased.
+            expression__anonymised_at__isnull=True,
         ).order_by("meeting__starts_at", "pk")
         empty = list(
             meetings.annotate(

@@ -1,0 +1,39 @@
+"""Anonymise what the retention periods say the trust no longer keeps.
+
+Run it once a day (see the README). It is idempotent: what it has anonymised it never touches
+again, so running it twice, or after a missed day, is safe. `--dry-run` counts and changes
+nothing.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from applications.personal_data import apply_retention
+
+RULES = {
+    "ended": "ended as not progressed or withdrawn more than {months} months ago",
+    "lay_partners_left": "lay partners who left more than {years} years ago",
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Anonymise expressions of interest whose retention period has ended (12 months after "
+        "ending as not progressed or withdrawn; 6 years after a lay partner leaves)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Say what would be anonymised; change nothing."
+        )
+
+    def handle(self, *args, dry_run, **options):
+        counts = apply_retention(dry_run=dry_run)
+        verb = "Would anonymise" if dry_run else "Anonymised"
+        for rule, count in counts.items():
+            description = RULES[rule].format(
+                months=settings.RETENTION_ENDED_MONTHS, years=settings.RETENTION_LAY_PARTNER_YEARS
+            )
+            self.stdout.write(f"{verb} {count:,} expressions of interest: {description}.")
+        if dry_run:
+            self.stdout.write("Dry run: nothing was changed.")

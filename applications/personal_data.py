@@ -1,0 +1,380 @@
+"""What the portal holds about a person, and how it lets go of it.
+
+- Retention (`manage.py apply_retention`, daily): an expression of interest that ended as "not
+  progressed" or "withdrawn" is anonymised RETENTION_ENDED_MONTHS after it ended; one whose
+  person joined as a lay partner and later left, RETENTION_LAY_PARTNER_YEARS after they left.
+- Subject access (admin, or `manage.py subject_access`): everything held about an email address
+  as a zip of CSV files and one JSON file.
+- Erasure (admin, or `manage.py erase_person`): everything held about an email address is
+  anonymised at once.
+
+Anonymising keeps what reports need (the opportunity, the dates, the status and its history,
+the age band and bookings), so counts, the changelist and the exports still work; it removes
+every personal detail, the staff notes (free text about the person) and the reasons written on
+moves. Each act is recorded as a PersonalDataRequest; the record of an erasure names the
+references it anonymised, never the person.
+"""
+
+import csv
+import datetime
+import io
+import json
+import logging
+import zipfile
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from .admin_export import choice_labels, spreadsheet_safe, yes_no
+from .admin_export import when as _when
+from .models import (
+    Booking,
+    ExpressionOfInterest,
+    PersonalDataRequest,
+    StaffNote,
+    StatusChange,
+)
+from .tasks import queue_booking_email
+
+security_log = logging.getLogger("involvement.security")
+
+Status = ExpressionOfInterest.Status
+
+# Every personal field of an expression of interest, and what it becomes. What is left
+# (reference, opportunity, meeting, dates, status, age band, assignment, preferred contact
+# method, consent and its notice version) says nothing about who the person was.
+ANONYMISED = {
+    "full_name": "",
+    "email": "",
+    "phone": "",
+    "parent_carer_name": "",
+    "parent_carer_contact": "",
+    "parent_carer_confirmed": False,
+    "connections": [],
+    "connection_other": "",
+    "why_interested": "",
+    "experience": "",
+    "access_needs": [],
+    "access_needs_other": "",
+    "availability": "",
+    "not_progressed_reason": "",
+}
+
+# Rows changed per transaction: a retention run over years of data never holds its locks long.
+BATCH = 1000
+
+
+def months_before(moment, months):
+    """The same time `months` calendar months earlier; the 31st becomes the month's last day."""
+    month_index = moment.year * 12 + (moment.month - 1) - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    next_month = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (next_month - datetime.timedelta(days=1)).day
+    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
+
+
+def _ever_joined():
+    return Exists(
+        StatusChange.objects.filter(expression=OuterRef("pk"), from_status=Status.JOINED)
+    )
+
+
+def expired(now=None):
+    """What the retention periods say must go now, by rule: {name: queryset}.
+
+    An expression expires when its status has been unchanged since on or before the cut-off:
+    "12 months after" it ended means from the same time of day 12 calendar months later."""
+    now = now or timezone.now()
+    kept = ExpressionOfInterest.objects.with_personal_details()
+    ended_cutoff = months_before(now, settings.RETENTION_ENDED_MONTHS)
+    left_cutoff = months_before(now, settings.RETENTION_LAY_PARTNER_YEARS * 12)
+    return {
+        "ended": kept.filter(
+            status__in=[Status.NOT_PROGRESSED, Status.WITHDRAWN],
+            status_changed_at__lte=ended_cutoff,
+        ).exclude(_ever_joined()),
+        "lay_partners_left": kept.filter(
+            _ever_joined(), status=Status.WITHDRAWN, status_changed_at__lte=left_cutoff
+        ),
+    }
+
+
+def anonymise(expressions, now=None):
+    """Remove the personal details of these expressions of interest (a queryset), in batches.
+
+    Idempotent: what is already anonymised is left alone. Returns the references changed."""
+    now = now or timezone.now()
+    ids = list(
+        expressions.with_personal_details().order_by("pk").values_list("pk", "reference")
+    )
+    for start in range(0, len(ids), BATCH):
+        batch = [pk for pk, _ in ids[start:start + BATCH]]
+        with transaction.atomic():
+            # update() sends no signals: nothing public shows these fields (see page_cache).
+            ExpressionOfInterest.objects.filter(pk__in=batch).update(
+                **ANONYMISED, anonymised_at=now, updated_at=now
+            )
+            StaffNote.objects.filter(expression_id__in=batch).delete()
+            StatusChange.objects.filter(expression_id__in=batch).exclude(reason="").update(
+                reason=""
+            )
+    return [reference for _, reference in ids]
+
+
+def apply_retention(*, dry_run=False, now=None):
+    """Anonymise what has expired. Returns {rule: count}; with dry_run, only counts."""
+    now = now or timezone.now()
+    rules = expired(now)
+    if dry_run:
+        return {name: queryset.count() for name, queryset in rules.items()}
+    counts = {}
+    references = []
+    for name, queryset in rules.items():
+        changed = anonymise(queryset, now=now)
+        counts[name] = len(changed)
+        references += changed
+    if references:
+        record = PersonalDataRequest.objects.create(
+            kind=PersonalDataRequest.Kind.RETENTION,
+            made_at=now,
+            reason=(
+                f"{settings.RETENTION_ENDED_MONTHS} months after ending, or "
+                f"{settings.RETENTION_LAY_PARTNER_YEARS} years after a lay partner left"
+            ),
+            details={"counts": counts, "references": references},
+        )
+        security_log.info(
+            "event=retention record_id=%s anonymised=%s", record.pk, len(references)
+        )
+    return counts
+
+
+# --- One person's data ------------------------------------------------------------------------
+
+
+class Person:
+    """Everything held about one email address: as the person, or as the parent or carer
+    named on a young person's expression of interest (their contact details are theirs)."""
+
+    def __init__(self, email):
+        self.email = email.strip()
+        matches = Q(email__iexact=self.email) | Q(parent_carer_contact__iexact=self.email)
+        self.expressions = (
+            ExpressionOfInterest.objects.with_personal_details()
+            .filter(matches)
+            .select_related("opportunity", "meeting")
+            .order_by("submitted_at")
+        )
+
+    def collect(self):
+        """Everything, as plain data, in as few queries as there are kinds of record."""
+        expressions = list(self.expressions)
+        ids = [expression.pk for expression in expressions]
+        bookings = (
+            Booking.objects.filter(expression_id__in=ids)
+            .select_related("meeting__opportunity", "expression")
+            .order_by("created_at")
+        )
+        history = (
+            StatusChange.objects.filter(expression_id__in=ids)
+            .select_related("expression")
+            .order_by("at")
+        )
+        notes = (
+            StaffNote.objects.filter(expression_id__in=ids)
+            .select_related("expression")
+            .order_by("created_at")
+        )
+        return {
+            "expressions": [_expression_row(e, self.email) for e in expressions],
+            "bookings": [_booking_row(b) for b in bookings],
+            "status_history": [_history_row(c) for c in history],
+            "staff_notes": [_note_row(n) for n in notes],
+        }
+
+    def summary(self):
+        data = self.collect()
+        return {name: len(rows) for name, rows in data.items()}, data
+
+
+def _expression_row(e, email):
+    return {
+        "reference": e.reference,
+        "about": "you" if e.email.lower() == email.lower() else "you, as parent or carer",
+        "opportunity": e.opportunity.title,
+        "meeting": str(e.meeting) if e.meeting_id else "",
+        "full_name": e.full_name,
+        "email": e.email,
+        "phone": e.phone,
+        "preferred_contact": e.get_preferred_contact_display(),
+        "age_band": e.get_age_band_display(),
+        "parent_or_carer_name": e.parent_carer_name,
+        "parent_or_carer_contact": e.parent_carer_contact,
+        "parent_or_carer_agreed": yes_no(e.parent_carer_confirmed),
+        "connection_to_the_trust": "; ".join(
+            choice_labels(e.connections, ExpressionOfInterest.Connection)
+        ),
+        "connection_other": e.connection_other,
+        "why_interested": e.why_interested,
+        "relevant_experience": e.experience,
+        "access_needs": "; ".join(
+            choice_labels(e.access_needs, ExpressionOfInterest.AccessNeed)
+        ),
+        "other_access_needs": e.access_needs_other,
+        "when_you_can_attend": e.availability,
+        "agreed_to_privacy_notice": yes_no(e.privacy_consent),
+        "privacy_notice_version": e.privacy_notice_version,
+        "status": e.get_status_display(),
+        "reason_not_progressed": e.not_progressed_reason,
+        "sent": _when(e.submitted_at),
+        "first_contacted": _when(e.first_contacted_at),
+        "status_changed": _when(e.status_changed_at),
+    }
+
+
+def _booking_row(b):
+    return {
+        "reference": b.expression.reference,
+        "meeting": str(b.meeting),
+        "opportunity": b.meeting.opportunity.title,
+        "starts": _when(b.meeting.starts_at),
+        "status": b.get_status_display(),
+        "booked": _when(b.created_at),
+        "reminder_sent": _when(b.reminder_sent_at),
+    }
+
+
+def _history_row(c):
+    return {
+        "reference": c.expression.reference,
+        "when": _when(c.at),
+        "from": c.get_from_status_display(),
+        "to": c.get_to_status_display(),
+        # Staff are named by role only: their names are their own personal data.
+        "by": "You" if c.by_id is None else "A member of the involvement team",
+        "reason": c.reason,
+    }
+
+
+def _note_row(n):
+    return {
+        "reference": n.expression.reference,
+        "written": _when(n.created_at),
+        "by": "A member of the involvement team",
+        "note": n.text,
+    }
+
+
+README = """What {trust} holds about {email}
+Produced on {when} in answer to a subject access request (record {record}).
+
+expressions_of_interest.csv  each time you told us you were interested, with your answers
+bookings.csv                 your places at briefing, taster and event meetings
+status_history.csv           each step your expressions of interest went through
+staff_notes.csv              notes the involvement team wrote about contacting you
+everything.json              all of the above in one file, for computers
+
+Dates and times are UK time. To ask us to correct or delete any of this, email {contact}.
+"""
+
+
+def subject_access_zip(person, *, by, now=None):
+    """The zip file for a subject access request, and its PersonalDataRequest record."""
+    now = now or timezone.now()
+    counts, data = person.summary()
+    record = PersonalDataRequest.objects.create(
+        kind=PersonalDataRequest.Kind.SUBJECT_ACCESS,
+        made_at=now,
+        made_by=by,
+        made_by_username=by.get_username() if by else "",
+        email=person.email,
+        details={
+            "counts": counts,
+            "references": [row["reference"] for row in data["expressions"]],
+        },
+    )
+    security_log.info(
+        "event=subject-access-export record_id=%s user_id=%s expressions=%s",
+        record.pk, getattr(by, "pk", "-"), counts["expressions"],
+    )
+    files = {
+        "README.txt": README.format(
+            trust=settings.TRUST_NAME, email=person.email, when=_when(now), record=record.pk,
+            contact=settings.TRUST_INVOLVEMENT_EMAIL,
+        ),
+        "expressions_of_interest.csv": _csv(data["expressions"]),
+        "bookings.csv": _csv(data["bookings"]),
+        "status_history.csv": _csv(data["status_history"]),
+        "staff_notes.csv": _csv(data["staff_notes"]),
+        "everything.json": json.dumps(
+            {"produced": _when(now), "email": person.email, **data}, indent=2,
+            ensure_ascii=False,
+        ),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            # UTF-8 with a byte order mark, so Excel shows names such as Siobhán correctly.
+            archive.writestr(name, ("\ufeff" if name.endswith(".csv") else "") + text)
+    return buffer.getvalue(), record
+
+
+def zip_filename(record):
+    # No name or email address in a file name: downloads folders are not private.
+    return f"subject-access-{timezone.localtime(record.made_at):%Y-%m-%d}-{record.pk}.zip"
+
+
+def _csv(rows):
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def erase(person, *, by, reason, now=None):
+    """Anonymise everything held about this person, and record it without naming them."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("An erasure needs a reason")
+    now = now or timezone.now()
+    with transaction.atomic():
+        counts, _ = person.summary()
+        # They will not be coming: their places at meetings still to come go to whoever is
+        # waiting (who is told, as when anyone cancels).
+        upcoming = Booking.objects.filter(
+            expression__in=person.expressions,
+            status__in=[Booking.Status.INVITED, Booking.Status.CONFIRMED,
+                        Booking.Status.WAITLISTED],
+            meeting__starts_at__gt=now,
+        ).select_related("meeting")
+        for booking in upcoming:
+            promoted = booking.cancel()
+            if promoted is not None:
+                queue_booking_email(promoted, "promoted")
+        # Nobody is left to contact: what was still going ends as withdrawn, so it leaves the
+        # team's queue and the lay partner counts, with the move in its history.
+        for expression in person.expressions:
+            if Status.WITHDRAWN in expression.allowed_moves():
+                expression.move_to(Status.WITHDRAWN, by=by)
+        references = anonymise(person.expressions, now=now)
+        # The record of an earlier subject access request named them: it no longer does.
+        PersonalDataRequest.objects.filter(email__iexact=person.email).update(email="")
+        record = PersonalDataRequest.objects.create(
+            kind=PersonalDataRequest.Kind.ERASURE,
+            made_at=now,
+            made_by=by,
+            made_by_username=by.get_username() if by else "",
+            reason=reason,
+            details={"counts": counts, "references": references},
+        )
+    security_log.info(
+        "event=erasure record_id=%s user_id=%s anonymised=%s",
+        record.pk, getattr(by, "pk", "-"), len(references),
+    )
+    return record

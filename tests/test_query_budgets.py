@@ -1,0 +1,264 @@
+"""How many queries each page makes, for every public page and every admin changelist.
+
+Each page is built (never served from the public page cache) once with a little data and once
+with a lot more, and must make the same number of queries both times, within its budget: a page
+whose queries grow with the data (one query per row) fails here. A URL or an admin changelist
+added without a budget fails too, so no page is left out by accident.
+"""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+
+from applications.models import Booking, ExpressionOfInterest, StaffNote
+from opportunities.models import Meeting, Opportunity
+from tests.factories import (
+    ExpressionOfInterestFactory,
+    GlossaryTermFactory,
+    MeetingFactory,
+    OpportunityFactory,
+    PrivacyNoticeFactory,
+    ProgrammeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+SMALL, LARGE = 1, 12
+
+
+def build(size):
+    """`size` of everything a page lists, and the particular rows the pages below are about."""
+    programmes = ProgrammeFactory.create_batch(size)
+    staff = [
+        User.objects.create_user(f"staff{size}-{n}", is_staff=True) for n in range(size)
+    ]
+    group = Group.objects.create(name=f"Group {size}")
+    for user in staff:
+        user.groups.add(group)
+    for n in range(size):
+        programme = programmes[n % len(programmes)]
+        programme.leads.add(staff[n])
+        for kind in Opportunity.Kind.values:
+            opportunity = OpportunityFactory(
+                programme=programme, kind=kind, lay_partner_target=2,
+                summary="Join our steering group.",
+            )
+            meeting = MeetingFactory(
+                opportunity=opportunity, capacity=10, public_registration=True,
+                kind=Meeting.Kind.EVENT if kind == "event" else Meeting.Kind.BRIEFING,
+            )
+            expression = ExpressionOfInterestFactory(
+                opportunity=opportunity, meeting=meeting, assigned_to=staff[n],
+            )
+            expression.move_to(ExpressionOfInterest.Status.CONTACTED, by=staff[n])
+            StaffNote.objects.create(expression=expression, author=staff[n], text="Rang them.")
+            Booking.objects.create(
+                expression=expression, meeting=meeting, status=Booking.Status.INVITED,
+                invited_by=staff[n],
+            )
+        GlossaryTermFactory()
+    _personal_data_records(size, staff)
+    _sign_in_records(size)
+    _task_results(size)
+    _authenticator_devices(staff)
+
+    # The rows the single-item pages show: the richest of each.
+    opportunity = Opportunity.objects.filter(kind="lay_partner").first()
+    event = Meeting.objects.filter(opportunity__kind="event").first()
+    expression = ExpressionOfInterest.objects.filter(opportunity=opportunity).first()
+    booking = Booking.objects.filter(meeting=event).first()
+    return {
+        "opportunity": opportunity, "event": event, "expression": expression,
+        "booking": booking,
+    }
+
+
+def _personal_data_records(size, staff):
+    from applications.models import ExpressionViewing, PersonalDataRequest
+
+    for n, expression in enumerate(ExpressionOfInterest.objects.all()[:size]):
+        ExpressionViewing.objects.create(
+            expression=expression, viewed_by=staff[n], viewed_by_username=staff[n].username
+        )
+        PersonalDataRequest.objects.create(
+            kind="subject_access", made_by=staff[n], made_by_username=staff[n].username,
+            email=f"person{n}@example.com", details={"counts": {"expressions": 1}},
+        )
+
+
+def _sign_in_records(size):
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for n in range(size):
+        common = {"user_agent": "Firefox", "ip_address": f"10.0.0.{n + 1}",
+                  "username": f"someone{size}-{n}", "http_accept": "*/*", "path_info": "/admin/"}
+        AccessAttempt.objects.create(failures_since_start=1, **common)
+        AccessLog.objects.create(**common)
+        AccessFailureLog.objects.create(**common)
+
+
+def _task_results(size):
+    from django_tasks_db.models import DBTaskResult
+
+    for _ in range(size):
+        DBTaskResult.objects.create(
+            args_kwargs={"args": [1], "kwargs": {}}, task_path="applications.tasks.send_email",
+            backend_name="default", run_after=timezone.now(),
+            exception_class_path="", traceback="",
+        )
+
+
+def _authenticator_devices(staff):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for user in staff:
+        TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+
+
+def _sent_session(client, key, reference):
+    session = client.session
+    session[key] = reference
+    session.save()
+
+
+# Each public URL name: (budget, its address, and what must happen first, outside the count).
+# `rows` is what build() returned.
+PUBLIC_PAGES = {
+    "opportunities:home": (2, lambda rows: reverse("opportunities:home"), None),
+    "opportunities:list": (3, lambda rows: reverse("opportunities:list")
+                           + "?kind=lay_partner&q=Opportunity", None),
+    "opportunities:detail": (3, lambda rows: rows["opportunity"].get_absolute_url(), None),
+    "opportunities:events": (1, lambda rows: reverse("opportunities:events"), None),
+    "opportunities:events_feed": (1, lambda rows: reverse("opportunities:events_feed"), None),
+    "opportunities:event_calendar": (1, lambda rows: reverse(
+        "opportunities:event_calendar", args=[rows["event"].pk]), None),
+    "opportunities:lay_partners": (1, lambda rows: reverse("opportunities:lay_partners"), None),
+    "opportunities:glossary": (1, lambda rows: reverse("opportunities:glossary"), None),
+    "applications:express_interest": (1, lambda rows: reverse(
+        "applications:express_interest", args=[rows["opportunity"].slug]), None),
+    "applications:register_for_event": (2, lambda rows: reverse(
+        "applications:register_for_event", args=[rows["event"].pk]), None),
+    "applications:interest_sent": (
+        2,
+        lambda rows: reverse("applications:interest_sent", args=[rows["opportunity"].slug]),
+        lambda client, rows: _sent_session(
+            client, "sent_expression", rows["expression"].reference),
+    ),
+    "applications:registration_sent": (
+        3,
+        lambda rows: reverse("applications:registration_sent", args=[rows["event"].pk]),
+        lambda client, rows: _sent_session(
+            client, "sent_registration", rows["booking"].expression.reference),
+    ),
+    "applications:manage": (1, lambda rows: rows["expression"].manage_path(), None),
+    "applications:booking_respond": (2, lambda rows: reverse(
+        "applications:booking_respond", args=[rows["booking"].token("accept"), "accept"]), None),
+    "applications:equality": (0, lambda rows: reverse("applications:equality"), None),
+    "applications:equality_thanks": (0, lambda rows: reverse("applications:equality_thanks"),
+                                     None),
+    "privacy": (2, lambda rows: reverse("privacy"), None),
+    # An earlier version: a newer one is published first.
+    "privacy_version": (2, lambda rows: reverse("privacy_version", args=["2026-11"]),
+                        lambda client, rows: PrivacyNoticeFactory(published=True)),
+    "accessibility": (0, lambda rows: reverse("accessibility"), None),
+    "robots": (0, lambda rows: reverse("robots"), None),
+    "healthz": (1, lambda rows: reverse("healthz"), None),
+    "sitemap": (2, lambda rows: reverse("sitemap"), None),
+}
+
+
+def _public_url_names():
+    """Every named URL outside the admin, with its namespace."""
+    names = set()
+    resolver = get_resolver()
+    for name in resolver.reverse_dict:
+        if isinstance(name, str):
+            names.add(name)
+    for namespace, (_prefix, sub) in resolver.namespace_dict.items():
+        if namespace == "admin":
+            continue
+        names.update(
+            f"{namespace}:{name}" for name in sub.reverse_dict if isinstance(name, str)
+        )
+    return names
+
+
+def test_every_public_page_has_a_query_budget():
+    missing = _public_url_names() - set(PUBLIC_PAGES)
+    assert not missing, f"pages with no query budget in this file: {sorted(missing)}"
+
+
+def _count(client, url, rows, prepare=None):
+    cache.clear()  # measure building the page, not the public page cache
+    if prepare:
+        prepare(client, rows)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response
+    return len(queries)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_PAGES))
+def test_public_page_queries_stay_within_budget_whatever_the_data(name):
+    budget, url, prepare = PUBLIC_PAGES[name]
+    client = Client()
+
+    rows = build(SMALL)
+    small = _count(client, url(rows), rows, prepare)
+    rows = build(LARGE)
+    large = _count(client, url(rows), rows, prepare)
+
+    assert small <= budget, f"{name}: {small} queries, budget {budget}"
+    assert large == small, f"{name}: {small} queries with a little data, {large} with more"
+
+
+# Each admin changelist: its budget, for a superuser (who sees every column and filter).
+ADMIN_CHANGELISTS = {
+    "auth.Group": 5,
+    "auth.User": 6,
+    "axes.AccessAttempt": 8,
+    "axes.AccessLog": 8,
+    "axes.AccessFailureLog": 8,
+    "django_tasks_database.DBTaskResult": 7,
+    "otp_totp.TOTPDevice": 5,
+    "applications.ExpressionOfInterest": 6,
+    "applications.ExpressionViewing": 6,
+    "applications.PersonalDataRequest": 7,
+    "involvement.PrivacyNotice": 5,
+    "opportunities.Programme": 5,
+    "opportunities.Opportunity": 6,
+    "opportunities.Meeting": 7,
+    "opportunities.GlossaryTerm": 5,
+}
+
+
+def test_every_admin_changelist_has_a_query_budget():
+    registered = {model._meta.label for model in admin.site._registry}
+    assert registered - set(ADMIN_CHANGELISTS) == set(), "changelists with no query budget"
+    assert set(ADMIN_CHANGELISTS) - registered == set(), "budgets for changelists not in the admin"
+
+
+@pytest.mark.parametrize("label", sorted(ADMIN_CHANGELISTS))
+def test_admin_changelist_queries_stay_within_budget_whatever_the_data(label):
+    from django.apps import apps
+
+    model = apps.get_model(label)
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    client = Client()
+    client.force_login(
+        User.objects.create_superuser("admin", "admin@example.nhs.uk", "a-long-test-password")
+    )
+
+    small = _count(client, url, build(SMALL))
+    large = _count(client, url, build(LARGE))
+
+    budget = ADMIN_CHANGELISTS[label]
+    assert small <= budget, f"{label}: {small} queries, budget {budget}"
+    assert large == small, f"{label}: {small} queries with a little data, {large} with more"
+
