@@ -227,7 +227,8 @@ ADMIN_CHANGELISTS = {
     "axes.AccessFailureLog": 8,
     "django_tasks_database.DBTaskResult": 7,
     "otp_totp.TOTPDevice": 5,
-    "applications.ExpressionOfInterest": 6,
+    # 7 on PostgreSQL, where the paginator reads the planner's estimate instead of counting.
+    "applications.ExpressionOfInterest": 7,
     "applications.ExpressionViewing": 6,
     "applications.PersonalDataRequest": 7,
     "involvement.PrivacyNotice": 5,
