@@ -54,4 +54,4 @@ clean:
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/involvement_bench
 .PHONY: bench
 bench: deps
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(if $(SEED),--seed=$(SEED))
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(if $(SEED),--seed=$(SEED)) $(BENCH_ARGS)

@@ -20,11 +20,14 @@ local counter = 0
 
 -- BENCH_CACHE_MISS: a query parameter no page reads, new on every request, so every request
 -- misses the public page cache and shows what building the page costs.
-if os.getenv("BENCH_CACHE_MISS") and not post_body then
+-- Its value is new for each run of wrk, so no run meets a page an earlier run left in the cache.
+local cache_miss = os.getenv("BENCH_CACHE_MISS")
+if cache_miss and not post_body then
   function request()
     counter = counter + 1
     local separator = string.find(wrk.path, "?", 1, true) and "&" or "?"
-    local path = string.format("%s%smiss=%d-%d", wrk.path, separator, thread_id, counter)
+    local path = string.format("%s%smiss=%s-%d-%d", wrk.path, separator, cache_miss, thread_id,
+                               counter)
     return wrk.format("GET", path)
   end
 end
@@ -42,20 +45,31 @@ if post_body then
   end
 end
 
--- Paced load (BENCH_DELAY_MS): each connection waits about this long after a response before
--- its next request, so the connections together send at a chosen rate instead of as fast as
--- the server answers. The wait is spread from half to one and a half times the mean so the
--- connections do not fall into step, and rounded up or down at random so the mean is kept
--- (wrk waits whole milliseconds).
+-- Paced load (BENCH_DELAY_MS): each connection waits this long after a response before its
+-- next request, so the connections together send at a chosen rate, evenly spread, instead of
+-- as fast as the server answers. Each connection's first wait is a random part of its period
+-- (BENCH_PERIOD_MS), so the connections start out of step and stay spread over the period;
+-- after that every wait is the same. (wrk calls delay() once per request, in the thread that
+-- owns the connection, and each of the thread's connections calls it first before its first
+-- request: those first calls are the first BENCH_CONNECTIONS_PER_THREAD.) wrk waits whole
+-- milliseconds, so each wait is rounded up or down at random to keep the mean.
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "")
 if delay_ms then
+  local period_ms = tonumber(os.getenv("BENCH_PERIOD_MS") or "0")
+  local per_thread = tonumber(os.getenv("BENCH_CONNECTIONS_PER_THREAD") or "0")
+  local calls = 0
+
   function init(args)
     -- Each thread its own sequence (thread_id is set by setup() before init runs).
     math.randomseed(os.time() * 100 + thread_id)
   end
 
   function delay()
-    local wait = delay_ms * (0.5 + math.random())
+    calls = calls + 1
+    local wait = delay_ms
+    if calls <= per_thread then
+      wait = period_ms * math.random()
+    end
     return math.floor(wait + math.random())
   end
 end

@@ -151,6 +151,34 @@ def test_it_filters_by_opportunity(staff_client):
     assert listed(response) == [wanted.reference]
 
 
+def _opportunity_choices(response):
+    spec = next(f for f in response.context["cl"].filter_specs
+                if f.field_path == "opportunity")
+    return spec.title, [title for _pk, title in spec.lookup_choices]
+
+
+def test_the_opportunity_filter_lists_the_chosen_programmes_opportunities_only(staff_client):
+    programme = ProgrammeFactory()
+    mine = ExpressionOfInterestFactory(opportunity__programme=programme,
+                                       opportunity__title="Patient flow")
+    ExpressionOfInterestFactory(opportunity__title="Young people's forum")
+    OpportunityFactory(programme=programme, title="Nobody has asked yet")
+
+    everything = staff_client.get(reverse(CHANGELIST))
+    chosen = staff_client.get(
+        reverse(CHANGELIST), {"opportunity__programme__id__exact": programme.pk}
+    )
+    from_a_link = staff_client.get(
+        reverse(CHANGELIST), {"opportunity__id__exact": mine.opportunity_id}
+    )
+
+    # Hundreds of opportunities would fill the sidebar: a programme comes first.
+    assert _opportunity_choices(everything) == ("opportunity (choose a programme first)", [])
+    assert "choose a programme first" in everything.content.decode()
+    assert _opportunity_choices(chosen) == ("opportunity", ["Patient flow"])
+    assert _opportunity_choices(from_a_link)[1] == ["Patient flow"]
+
+
 def test_it_filters_by_kind_of_opportunity(staff_client):
     lay_partner = ExpressionOfInterestFactory(opportunity__kind="lay_partner")
     ExpressionOfInterestFactory(opportunity__kind="reference_group")
