@@ -13,10 +13,12 @@ What is safe to keep, and for whom:
   token is the visitor's own) is therefore never stored, even if a view here is given one.
 - Public pages hold no personal data: names and contact details never appear on them.
 
-Keeping it right: every key holds a "generation" that is replaced whenever something a public
-page shows is saved or deleted (programmes, opportunities, meetings, glossary terms, bookings,
-and a lay partner joining or leaving), at once and again when the
-transaction commits, so a page rebuilt by a request that ran in between is thrown away too.
+Keeping it right: every page is kept with a "generation" that is replaced whenever something a
+public page shows is saved or deleted (programmes, opportunities, meetings, glossary terms,
+bookings, and a lay partner joining or leaving), at once and again when the transaction
+commits, so a page rebuilt by a request that ran in between is thrown away too. A page kept
+under another generation than the current one is never served; the generation and the page
+come back from Redis in one round trip.
 Admin actions that use `QuerySet.update()`, which sends no signals, call `forget_public_pages()`.
 PUBLIC_PAGE_CACHE_SECONDS bounds what changes with the clock alone: a meeting that has started
 leaves "upcoming" at most that long after.
@@ -47,6 +49,17 @@ def _generation():
     return generation
 
 
+def _lookup(key):
+    """The generation now, and what is kept under `key` if it was built in this generation:
+    one round trip to the cache, as the generation is kept with the page, not in its key."""
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY) or _generation()
+    kept = found.get(key)
+    if kept is not None and kept[0] == generation:
+        return generation, kept[1]
+    return generation, None
+
+
 def _replace_generation():
     cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
 
@@ -70,7 +83,7 @@ def _cacheable(request):
 def _key(request):
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"public-page:{FORMAT}:{_generation()}:{digest}"
+    return f"public-page:{FORMAT}:{digest}"
 
 
 def _storable(request, response):
@@ -92,15 +105,17 @@ def cache_public_page(view):
         if not _cacheable(request):
             return view(request, *args, **kwargs)
         key = _key(request)
-        stored = cache.get(key)
-        if stored is not None:
-            content, headers = stored
+        generation, kept = _lookup(key)
+        if kept is not None:
+            content, headers = kept
             return HttpResponse(content, headers=headers)
+        # Built from what the database holds now, so kept under the generation read before:
+        # if staff change something meanwhile, the generation moves on and this is not used.
         response = view(request, *args, **kwargs)
         if _storable(request, response):
             cache.set(
                 key,
-                (response.content, dict(response.headers)),
+                (generation, (response.content, dict(response.headers))),
                 timeout=settings.PUBLIC_PAGE_CACHE_SECONDS,
             )
         return response
@@ -122,11 +137,11 @@ def _forget_if_lay_partner_counts_change(sender, instance, **kwargs):
 def cached_fragment(name, build):
     """A part of a page kept with the public pages: `build()` once per generation, under `name`.
     For things the same for every visitor (see applications/templatetags/public_forms.py)."""
-    key = f"public-fragment:{FORMAT}:{_generation()}:{name}"
-    fragment = cache.get(key)
+    key = f"public-fragment:{FORMAT}:{name}"
+    generation, fragment = _lookup(key)
     if fragment is None:
         fragment = build()
-        cache.set(key, fragment, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+        cache.set(key, (generation, fragment), timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
     return fragment
 
 

@@ -258,3 +258,25 @@ def test_a_form_with_mistakes_is_built_for_its_person(client):
     assert response.status_code == 400
     assert 'value="Siobhán O&#x27;Brien"' in html
     assert "nhsuk-error-message" in html
+
+
+def test_a_page_built_while_staff_changed_something_is_not_served():
+    """The page a request builds is kept under the generation read before it read the
+    database: a staff change meanwhile moves the generation on, and the page is rebuilt."""
+    from involvement.page_cache import forget_public_pages
+
+    calls = []
+
+    @cache_public_page
+    def page(request):
+        calls.append(request)
+        if len(calls) == 1:
+            forget_public_pages()  # a member of staff saves something mid-build
+        return HttpResponse(f"built {len(calls)}")
+
+    factory = RequestFactory()
+    first = page(factory.get("/page/"))
+    second = page(factory.get("/page/"))
+    third = page(factory.get("/page/"))
+
+    assert (first.content, second.content, third.content) == (b"built 1", b"built 2", b"built 2")
