@@ -102,7 +102,7 @@ def cache_public_page(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not _cacheable(request):
+        if not settings.PUBLIC_PAGE_CACHE_SECONDS or not _cacheable(request):
             return view(request, *args, **kwargs)
         key = _key(request)
         generation, kept = _lookup(key)

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -99,7 +99,11 @@ def events_feed(request):
 @require_safe
 @cache_public_page
 def opportunity_list(request):
-    programmes = list(Programme.objects.filter(opportunities__status="open").distinct())
+    # EXISTS, not a join and DISTINCT: that sorted every open opportunity's programme row
+    # (descriptions and all) to throw the repeats away, 3 of the page's 6 ms of SQL (bench/).
+    programmes = list(
+        Programme.objects.filter(Exists(Opportunity.objects.open().filter(programme=OuterRef("pk"))))
+    )
     filters = OpportunityFilterForm(request.GET, programmes=programmes)
     opportunities = filters.filter(Opportunity.objects.open()).select_related("programme")
     page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -280,3 +280,18 @@ def test_a_page_built_while_staff_changed_something_is_not_served():
     third = page(factory.get("/page/"))
 
     assert (first.content, second.content, third.content) == (b"built 1", b"built 2", b"built 2")
+
+
+def test_no_page_is_kept_when_the_cache_time_is_0(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    calls = []
+
+    @cache_public_page
+    def page(request):
+        calls.append(request)
+        return HttpResponse("page")
+
+    page(RequestFactory().get("/page/"))
+    page(RequestFactory().get("/page/"))
+
+    assert len(calls) == 2
