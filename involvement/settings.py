@@ -265,6 +265,9 @@ SESSION_COOKIE_AGE = 12 * 60 * 60
 STAFF_IDLE_TIMEOUT = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30) * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# Error reports never carry what a person typed into a form (involvement/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "involvement.error_reports.PersonalDataReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
