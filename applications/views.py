@@ -139,7 +139,9 @@ def _save_once(form):
 def interest_sent(request, slug):
     reference = request.session.get(SENT_SESSION_KEY)
     expression = (
-        ExpressionOfInterest.objects.select_related("opportunity")
+        # Once erased, nothing of theirs is shown, even to the browser that sent it.
+        ExpressionOfInterest.objects.with_personal_details()
+        .select_related("opportunity")
         .filter(reference=reference, opportunity__slug=slug)
         .first()
         if reference
@@ -306,7 +308,8 @@ def registration_sent(request, pk):
     reference = request.session.get(REGISTERED_SESSION_KEY)
     booking = (
         Booking.objects.select_related("meeting__opportunity__programme", "expression")
-        .filter(expression__reference=reference, meeting_id=pk)
+        .filter(expression__reference=reference, meeting_id=pk,
+                expression__anonymised_at__isnull=True)
         .first()
         if reference
         else None

@@ -542,3 +542,24 @@ def test_a_programme_lead_who_may_not_see_an_expression_leaves_no_viewing(progra
 
     assert response.status_code == 404  # not theirs to see, so not there
     assert not ExpressionViewing.objects.exists()
+
+
+def test_after_erasure_the_sent_page_in_their_browser_shows_nothing_of_theirs(
+    client, team_member
+):
+    opportunity = OpportunityFactory()
+    url = reverse("applications:express_interest", args=[opportunity.slug])
+    client.post(url, {
+        "full_name": "Siobhán O'Brien", "email": "siobhan@example.com",
+        "preferred_contact": "email", "age_band": "25_64", "connections": ["patient"],
+        "why_interested": "To help.", "privacy_consent": "on",
+        "submission_key": "7d1b2a3c-0000-4000-8000-000000000001",
+    })
+    sent = reverse("applications:interest_sent", args=[opportunity.slug])
+    reference = ExpressionOfInterest.objects.get(email="siobhan@example.com").reference
+    assert reference in client.get(sent).content.decode()
+
+    erase(Person("siobhan@example.com"), by=team_member.user, reason="Asked")
+
+    response = client.get(sent)
+    assert response.status_code == 302  # back to the opportunity, as with no session
