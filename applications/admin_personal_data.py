@@ -74,7 +74,12 @@ class PersonalDataRequestAdmin(ReadOnlyAdmin):
     def what(self, record):
         counts = record.details.get("counts", {})
         if record.kind == PersonalDataRequest.Kind.RETENTION:
-            return f"{sum(counts.values()):,} expressions of interest anonymised"
+            addresses = counts.get("subject_access_addresses", 0)
+            anonymised = sum(counts.values()) - addresses
+            text = f"{anonymised:,} expressions of interest anonymised"
+            if addresses:
+                text += f", {addresses:,} addresses removed from subject access records"
+            return text
         return (
             f"{counts.get('expressions', 0)} expressions of interest, "
             f"{counts.get('bookings', 0)} bookings, "

@@ -102,6 +102,16 @@ def expired(now=None):
     }
 
 
+def expired_subject_access_addresses(now=None):
+    """Subject access records name the address asked about, for accountability while the
+    request may still be questioned; after RETENTION_ENDED_MONTHS the record stays (who, when,
+    what was found) and the address goes."""
+    cutoff = months_before(now or timezone.now(), settings.RETENTION_ENDED_MONTHS)
+    return PersonalDataRequest.objects.filter(
+        kind=PersonalDataRequest.Kind.SUBJECT_ACCESS, made_at__lte=cutoff
+    ).exclude(email="")
+
+
 def anonymise(expressions, now=None):
     """Remove the personal details of these expressions of interest (a queryset), in batches.
 
@@ -128,15 +138,19 @@ def apply_retention(*, dry_run=False, now=None):
     """Anonymise what has expired. Returns {rule: count}; with dry_run, only counts."""
     now = now or timezone.now()
     rules = expired(now)
+    addresses = expired_subject_access_addresses(now)
     if dry_run:
-        return {name: queryset.count() for name, queryset in rules.items()}
+        counts = {name: queryset.count() for name, queryset in rules.items()}
+        counts["subject_access_addresses"] = addresses.count()
+        return counts
     counts = {}
     references = []
     for name, queryset in rules.items():
         changed = anonymise(queryset, now=now)
         counts[name] = len(changed)
         references += changed
-    if references:
+    counts["subject_access_addresses"] = addresses.update(email="")
+    if references or counts["subject_access_addresses"]:
         record = PersonalDataRequest.objects.create(
             kind=PersonalDataRequest.Kind.RETENTION,
             made_at=now,
@@ -147,7 +161,8 @@ def apply_retention(*, dry_run=False, now=None):
             details={"counts": counts, "references": references},
         )
         security_log.info(
-            "event=retention record_id=%s anonymised=%s", record.pk, len(references)
+            "event=retention record_id=%s anonymised=%s addresses_removed=%s",
+            record.pk, len(references), counts["subject_access_addresses"],
         )
     return counts
 

@@ -81,7 +81,7 @@ def test_an_ended_expression_goes_12_months_after_it_ended_and_not_a_second_befo
 
     counts = apply_retention(now=NOW)
 
-    assert counts == {"ended": 2, "lay_partners_left": 0}
+    assert counts == {"ended": 2, "lay_partners_left": 0, "subject_access_addresses": 0}
     assert is_anonymised(on_the_day)
     assert is_anonymised(long_ago)
     assert not is_anonymised(a_second_short)
@@ -95,7 +95,7 @@ def test_a_lay_partner_who_left_is_kept_6_years_not_12_months():
 
     counts = apply_retention(now=NOW)
 
-    assert counts == {"ended": 0, "lay_partners_left": 1}
+    assert counts == {"ended": 0, "lay_partners_left": 1, "subject_access_addresses": 0}
     assert is_anonymised(six_years)
     assert not is_anonymised(a_second_short)
     assert not is_anonymised(two_years)
@@ -172,6 +172,7 @@ def test_a_dry_run_counts_and_changes_nothing():
         call_command("apply_retention", "--dry-run", stdout=out)
 
     assert "Would anonymise 1 expressions of interest: ended as not progressed" in out.getvalue()
+    assert "Would remove 0 addresses from subject access records" in out.getvalue()
     assert "Dry run: nothing was changed." in out.getvalue()
     assert not is_anonymised(expression)
     assert not PersonalDataRequest.objects.exists()
@@ -563,3 +564,24 @@ def test_after_erasure_the_sent_page_in_their_browser_shows_nothing_of_theirs(
 
     response = client.get(sent)
     assert response.status_code == 302  # back to the opportunity, as with no session
+
+
+def test_a_subject_access_record_loses_its_address_after_12_months_and_stays():
+    cutoff = months_before(NOW, 12)
+    old = PersonalDataRequest.objects.create(
+        kind="subject_access", made_at=cutoff, email="old@example.com",
+        details={"counts": {"expressions": 1}},
+    )
+    recent = PersonalDataRequest.objects.create(
+        kind="subject_access", made_at=cutoff + datetime.timedelta(seconds=1),
+        email="recent@example.com", details={},
+    )
+
+    counts = apply_retention(now=NOW)
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert counts["subject_access_addresses"] == 1
+    assert old.email == "" and old.details == {"counts": {"expressions": 1}}
+    assert recent.email == "recent@example.com"
+    assert PersonalDataRequest.objects.filter(kind="retention").count() == 1

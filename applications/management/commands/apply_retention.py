@@ -29,11 +29,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run, **options):
         counts = apply_retention(dry_run=dry_run)
-        verb = "Would anonymise" if dry_run else "Anonymised"
+        addresses = counts.pop("subject_access_addresses")
         for rule, count in counts.items():
             description = RULES[rule].format(
                 months=settings.RETENTION_ENDED_MONTHS, years=settings.RETENTION_LAY_PARTNER_YEARS
             )
+            verb = "Would anonymise" if dry_run else "Anonymised"
             self.stdout.write(f"{verb} {count:,} expressions of interest: {description}.")
+        verb = "Would remove" if dry_run else "Removed"
+        self.stdout.write(
+            f"{verb} {addresses:,} addresses from subject access records over "
+            f"{settings.RETENTION_ENDED_MONTHS} months old (the records stay)."
+        )
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")
