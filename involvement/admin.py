@@ -529,21 +529,22 @@ class PrivacyNoticeAdmin(admin.ModelAdmin):
             )
         return "Earlier version"
 
+    @staticmethod
+    def _when_by(moment, user):
+        when = date_format(timezone.localtime(moment), "j M Y, H:i")
+        if user is None:
+            return when
+        return f"{when} by {user.get_full_name() or user}"
+
     @admin.display(description="Published", ordering="published_at")
     def published(self, notice):
         if not notice.is_published:
             return "Not yet"
-        when = date_format(timezone.localtime(notice.published_at), "j M Y, H:i")
-        if notice.published_by is None:
-            return when
-        return f"{when} by {notice.published_by.get_full_name() or notice.published_by}"
+        return self._when_by(notice.published_at, notice.published_by)
 
     @admin.display(description="Started")
     def created(self, notice):
-        when = date_format(timezone.localtime(notice.created_at), "j M Y, H:i")
-        if notice.created_by is None:
-            return when
-        return f"{when} by {notice.created_by.get_full_name() or notice.created_by}"
+        return self._when_by(notice.created_at, notice.created_by)
 
     @admin.display(description="How long we keep information")
     def retention(self, notice):
