@@ -6,8 +6,9 @@ expressions of interest (ExpressionOfInterest.objects.for_staff narrows it to Pr
 and read-only opportunities' content.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from involvement import group_permissions
 
 OPPORTUNITY_MODELS = ["programme", "opportunity", "meeting", "glossaryterm"]
 
@@ -43,25 +44,7 @@ GROUPS = {
 
 
 def create_groups(apps, schema_editor):
-    using = schema_editor.connection.alias
-    # Permissions are normally made after all migrations have run (post_migrate), which is too
-    # late for a fresh database: make them now, from these migrations' own model states.
-    for label in ("applications", "opportunities"):
-        app_config = apps.get_app_config(label)
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0, using=using, apps=apps)
-        app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in GROUPS.items():
-        group, _ = Group.objects.using(using).get_or_create(name=name)
-        for app_label, codename in codenames:
-            group.permissions.add(
-                Permission.objects.using(using).get(
-                    content_type__app_label=app_label, codename=codename
-                )
-            )
+    group_permissions.grant(apps, schema_editor, GROUPS, create_groups=True)
 
 
 def remove_groups(apps, schema_editor):

@@ -8,33 +8,17 @@ better. Superusers have it as they have every permission.
 
 import uuid
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
 import applications.models
+from involvement import group_permissions
 
 REPORT_PERMISSION = "view_equality_report"
 GROUP = "Involvement team"
 
 
 def grant_report_permission(apps, schema_editor):
-    using = schema_editor.connection.alias
-    # As in 0002: permissions are normally made after all migrations have run, too late here.
-    app_config = apps.get_app_config("applications")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, using=using, apps=apps)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group = Group.objects.using(using).filter(name=GROUP).first()
-    if group is None:  # someone has deleted the group: nothing to grant to
-        return
-    group.permissions.add(
-        Permission.objects.using(using).get(
-            content_type__app_label="applications", codename=REPORT_PERMISSION
-        )
-    )
+    group_permissions.grant(apps, schema_editor, {GROUP: [("applications", REPORT_PERMISSION)]})
 
 
 def revoke_report_permission(apps, schema_editor):

@@ -11,36 +11,26 @@ whole trust). Superusers have every permission.
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-GROUP = "Involvement team"
-PERMISSIONS = [
-    "export_personal_data",
-    "erase_personal_data",
-    "view_personaldatarequest",
-    "view_expressionviewing",
-]
+from involvement import group_permissions
+
+PERMISSIONS = {
+    "Involvement team": [
+        ("applications", "export_personal_data"),
+        ("applications", "erase_personal_data"),
+        ("applications", "view_personaldatarequest"),
+        ("applications", "view_expressionviewing"),
+    ],
+}
 
 
 def grant(apps, schema_editor):
-    using = schema_editor.connection.alias
-    # As in 0002: permissions are normally made after all migrations have run, too late here.
-    app_config = apps.get_app_config("applications")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, using=using, apps=apps)
-    app_config.models_module = None
+    group_permissions.grant(apps, schema_editor, PERMISSIONS)
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group = Group.objects.using(using).filter(name=GROUP).first()
-    if group is None:  # someone has deleted the group: nothing to grant to
-        return
-    group.permissions.add(
-        *Permission.objects.using(using).filter(
-            content_type__app_label="applications", codename__in=PERMISSIONS
-        )
-    )
+
+def revoke(apps, schema_editor):
+    group_permissions.revoke(apps, schema_editor, PERMISSIONS)
 
 
 class Migration(migrations.Migration):
@@ -91,5 +81,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['expression', '-viewed_at'], name='viewing_expression')],
             },
         ),
-        migrations.RunPython(grant, migrations.RunPython.noop),
+        migrations.RunPython(grant, revoke),
     ]
