@@ -27,6 +27,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
+from involvement.admin_mixins import ReadOnlyMixin
 from opportunities.models import Meeting
 
 from .admin_export import choice_labels, export_csv, staff_name
@@ -389,7 +390,7 @@ class StaffNoteInline(admin.TabularInline):
         return date_and_time(note.created_at) if note.pk else "On saving"
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(ReadOnlyMixin, admin.TabularInline):
     model = StatusChange
     extra = 0
     fields = ["moved_from", "moved_to", "moved_by", "moved_at", "reason"]
@@ -401,15 +402,6 @@ class StatusChangeInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="From")
     def moved_from(self, change):
@@ -467,7 +459,7 @@ def booking_outcomes(booking, now=None):
     return outcomes
 
 
-class BookingInline(admin.TabularInline):
+class BookingInline(ReadOnlyMixin, admin.TabularInline):
     """The person's places at meetings: read-only, with buttons to record what happened.
 
     The buttons belong to small forms outside the admin's change form (see the change form
@@ -497,15 +489,6 @@ class BookingInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return self._parent_admin().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Meeting")
     def meeting_link(self, booking):

@@ -17,6 +17,8 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 
+from involvement.admin_mixins import ReadOnlyMixin
+
 from .models import ExpressionViewing, PersonalDataRequest
 from .personal_data import Person, erase, subject_access_zip, zip_filename
 
@@ -48,21 +50,8 @@ class ErasureForm(PersonForm):
     )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A record nobody edits: made by the portal, kept as it was."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(PersonalDataRequest)
-class PersonalDataRequestAdmin(ReadOnlyAdmin):
+class PersonalDataRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["made_at", "kind", "made_by_username", "what"]
     list_filter = ["kind", "made_at"]
     date_hierarchy = "made_at"
@@ -192,7 +181,7 @@ class PersonalDataRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ExpressionViewing)
-class ExpressionViewingAdmin(ReadOnlyAdmin):
+class ExpressionViewingAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["viewed_at", "viewed_by_username", "expression_link"]
     list_filter = ["viewed_at"]
     search_fields = ["expression__reference", "viewed_by_username"]

@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 
 from applications.admin import ReadOnlyInlineFormSet
 from applications.models import Booking, ExpressionOfInterest
+from involvement.admin_mixins import ReadOnlyMixin
 from involvement.page_cache import forget_public_pages
 
 from .models import GlossaryTerm, Meeting, Opportunity, Programme
@@ -213,7 +214,7 @@ class WhenFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MeetingBookingInline(admin.TabularInline):
+class MeetingBookingInline(ReadOnlyMixin, admin.TabularInline):
     """Who is booked on the meeting, read-only. Staff act on a booking from the person's
     expression of interest; a programme lead sees only their own programmes' people."""
 
@@ -239,15 +240,6 @@ class MeetingBookingInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None):
         user = request.user
         return user.is_superuser or user.has_perm("applications.view_expressionofinterest")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Person")
     def person(self, booking):
