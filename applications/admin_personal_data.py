@@ -163,8 +163,7 @@ class PersonalDataRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return self._render(request, "erase.html", context)
         form = ErasureForm(request.POST)
         person = Person(request.POST.get("email", ""))
-        counts, data = person.summary()
-        if form.is_valid() and counts["expressions"]:
+        if form.is_valid() and person.expressions.exists():
             record = erase(person, by=request.user, reason=form.cleaned_data["reason"])
             self.message_user(
                 request,
@@ -175,6 +174,7 @@ class PersonalDataRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return HttpResponseRedirect(
                 reverse("admin:applications_personaldatarequest_change", args=[record.pk])
             )
+        counts, data = person.summary()
         context.update(form=form, counts=counts, expressions=data["expressions"],
                        confirming=True)
         return self._render(request, "erase.html", context, status=400)

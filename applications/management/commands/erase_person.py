@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if not reason.strip():
             raise CommandError("Give a reason for the erasure.")
         person = Person(email)
-        counts, _ = person.summary()
+        counts = person.counts()
         if not counts["expressions"]:
             raise CommandError("Nothing is held about that email address.")
         self.stdout.write(
