@@ -137,6 +137,8 @@ def _forget_if_lay_partner_counts_change(sender, instance, **kwargs):
 def cached_fragment(name, build):
     """A part of a page kept with the public pages: `build()` once per generation, under `name`.
     For things the same for every visitor (see applications/templatetags/public_forms.py)."""
+    if not settings.PUBLIC_PAGE_CACHE_SECONDS:
+        return build()
     key = f"public-fragment:{FORMAT}:{name}"
     generation, fragment = _lookup(key)
     if fragment is None:

@@ -10,7 +10,6 @@ in on the way out. A form with answers or errors in it is always rendered for it
 
 from crispy_forms.utils import render_crispy_form
 from django import template
-from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from involvement.page_cache import cached_fragment
@@ -24,7 +23,7 @@ PLACEHOLDER = "00000000-0000-4000-8000-5e1f5e1f5e1f"
 @register.simple_tag(takes_context=True)
 def public_form(context, form):
     variant = getattr(form, "cache_variant", None)
-    if form.is_bound or variant is None or not settings.PUBLIC_PAGE_CACHE_SECONDS:
+    if form.is_bound or variant is None:
         return render_crispy_form(form, context=context.flatten())
     key = str(form["submission_key"].value())
 
