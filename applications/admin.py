@@ -31,6 +31,7 @@ from involvement.admin_mixins import ReadOnlyMixin
 from opportunities.models import Meeting
 
 from .admin_export import choice_labels, export_csv, staff_name
+from .admin_personal_data import record_viewing  # and registers the personal data pages
 from .emails import meeting_when
 from .models import (
     REFERENCE_ALPHABET,
@@ -1261,6 +1262,3 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
             "pagination": {"more": page.has_next()},
         })
 
-
-# Personal data: subject access, erasure, and who viewed what (registered on import).
-from .admin_personal_data import record_viewing  # noqa: E402
