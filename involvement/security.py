@@ -29,7 +29,7 @@ import logging
 import re
 import time
 
-from axes.helpers import get_client_ip_address, get_cool_off
+from axes.helpers import get_cool_off
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -37,6 +37,8 @@ from django.core.cache import cache
 from django.dispatch import receiver
 from django.shortcuts import render
 from django.utils.crypto import salted_hmac
+
+from .client_address import client_address
 
 logger = logging.getLogger("involvement.security")
 
@@ -71,13 +73,11 @@ def username_hash(username):
 
 
 def client_ip(request):
-    """The address django-axes counts failures against, so the log and the lock agree."""
+    """The visitor's address, found as django-axes finds it (AXES_CLIENT_IP_CALLABLE), so the
+    log and the lock agree."""
     if request is None:
         return "-"
-    try:
-        return get_client_ip_address(request) or "-"
-    except Exception:  # a hand-made request in a shell or test
-        return request.META.get("REMOTE_ADDR") or "-"
+    return client_address(request) or "-"
 
 
 def _value(value):

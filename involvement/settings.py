@@ -32,6 +32,12 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# How many proxies in front of gunicorn are the trust's own, and so whose X-Forwarded-For
+# entries are believed (involvement/client_address.py): 0 believes none, 1 is nginx alone.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("Set TRUSTED_PROXY_COUNT to 0 or more.")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -98,9 +104,22 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
+# A kept connection is checked before a request uses it, so after a database restart the first
+# request on each worker reconnects instead of failing with the dead connection.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://involvement")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Losing Redis degrades the portal, never breaks it (involvement/cache.py): pages are built
+    # without it, and a Redis that does not answer is given up on within these timeouts.
+    CACHES["default"]["BACKEND"] = "involvement.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+    )
+# After Redis fails to answer, it is left alone for this many seconds before being tried again,
+# so a Redis that is down costs requests nothing.
+CACHE_RETRY_SECONDS = env.int("CACHE_RETRY_SECONDS", default=5)
 # Public pages are kept in the cache for visitors who are not signed in and forgotten when staff
 # change what they show (involvement/page_cache.py). This bounds what changes with the clock
 # alone, such as a meeting that has started no longer being "upcoming". 0 turns it off.
@@ -120,7 +139,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # NHS.UK frontend comes straight from its npm package; `make run` and CI run `npm ci` first.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -239,6 +258,9 @@ CONTENT_SECURITY_POLICY = {
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# django-axes finds the address with the portal's own helper, which knows TRUSTED_PROXY_COUNT,
+# so behind the proxy one person's failures never lock everyone else out.
+AXES_CLIENT_IP_CALLABLE = "involvement.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_HTTP_RESPONSE_CODE = 429
