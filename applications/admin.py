@@ -23,14 +23,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
 from involvement.admin_mixins import ReadOnlyMixin
+from involvement.formats import date_and_time, numeric_date, short_date, staff_name
 from opportunities.models import Meeting
 
-from .admin_export import choice_labels, export_csv, staff_name
+from .admin_export import choice_labels, export_csv
 from .admin_personal_data import record_viewing  # and registers the personal data pages
 from .emails import meeting_when
 from .models import (
@@ -89,7 +89,7 @@ def waiting_for_first_contact(expression):
 def person_name(expression):
     """The person's name, or what became of it once their details were removed."""
     if expression.anonymised_at:
-        return f"Details removed {timezone.localtime(expression.anonymised_at):%d/%m/%Y}"
+        return f"Details removed {numeric_date(expression.anonymised_at)}"
     return expression.full_name
 
 
@@ -100,14 +100,6 @@ def status_tag(expression):
         expression.status_colour,
         expression.get_status_display(),
     )
-
-
-def short_date(value):
-    return date_format(timezone.localtime(value), "j M Y") if value else "–"
-
-
-def date_and_time(value):
-    return date_format(timezone.localtime(value), "j M Y, H:i") if value else "–"
 
 
 def bulleted(items):

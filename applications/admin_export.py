@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from involvement.formats import spreadsheet_time, staff_name
 from involvement.security import current_admin_request, log_export
 
 from .models import ExpressionOfInterest
@@ -35,18 +36,8 @@ def choice_labels(values, choices):
     return [labels[value] for value in known] + unknown
 
 
-def staff_name(user):
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def yes_no(value):
     return "Yes" if value else "No"
-
-
-def when(value):
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 def _label(field_name):
@@ -65,7 +56,7 @@ def _choice(field_name):
 # record: who and what, then every answer the person gave, then how it is being handled.
 COLUMNS = [
     ("Reference", lambda e: e.reference),
-    ("Submitted", lambda e: when(e.submitted_at)),
+    ("Submitted", lambda e: spreadsheet_time(e.submitted_at)),
     ("Status", lambda e: e.get_status_display()),
     ("Opportunity", lambda e: e.opportunity.title),
     ("Programme", lambda e: e.opportunity.programme.name),
@@ -93,8 +84,8 @@ COLUMNS = [
     _answer("availability"),
     ("Agreed to the privacy notice", lambda e: yes_no(e.privacy_consent)),
     ("Privacy notice version", lambda e: e.privacy_notice_version),
-    ("First contacted", lambda e: when(e.first_contacted_at)),
-    ("Status changed", lambda e: when(e.status_changed_at)),
+    ("First contacted", lambda e: spreadsheet_time(e.first_contacted_at)),
+    ("Status changed", lambda e: spreadsheet_time(e.status_changed_at)),
     ("Why not progressed", lambda e: e.not_progressed_reason),
     ("Assigned to", lambda e: staff_name(e.assigned_to)),
 ]

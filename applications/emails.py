@@ -5,21 +5,16 @@ rendered from templates in `templates/emails/`. Text templates turn autoescaping
 like "O'Brien" must not become "O&#x27;Brien" in plain text); HTML templates keep it on.
 """
 
-import datetime
 import re
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 
+from involvement.formats import day_month_year, days_from_today, long_day, time_span, uk_time
 from opportunities.calendar import meeting_ics
-
-# Staff read times in UK time, whatever the server's clock or the active time zone.
-UK_TIME = ZoneInfo("Europe/London")
 
 CONTACT_WAYS = {
     "email": "by email",
@@ -57,14 +52,6 @@ def _build(name, context, *, to, reply_to=None):
     return message
 
 
-def uk_time(moment):
-    """'14 November 2026 at 2:05pm', in UK time (GMT or BST), as NHS style writes times."""
-    local = timezone.localtime(moment, UK_TIME)
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{suffix}"
-
-
 def manage_link_lifetime():
     """How long the manage link works, in whole days (the setting is in seconds)."""
     return settings.MANAGE_LINK_MAX_AGE // (24 * 60 * 60)
@@ -80,7 +67,6 @@ def confirmation_email(expression):
     opportunity = expression.opportunity
     contact = opportunity.contact()
     days = manage_link_lifetime()
-    expires = timezone.localtime(timezone.now(), UK_TIME).date() + datetime.timedelta(days=days)
     context = {
         **_trust_context(),
         "expression": expression,
@@ -89,7 +75,7 @@ def confirmation_email(expression):
         "contact_way": CONTACT_WAYS.get(expression.preferred_contact, "by email"),
         "manage_url": settings.SITE_URL + expression.manage_path(),
         "link_days": days,
-        "link_expires": f"{expires.day} {expires:%B %Y}",
+        "link_expires": day_month_year(days_from_today(days)),
     }
     return _build(
         "expression_confirmation", context, to=[expression.email], reply_to=[contact["email"]]
@@ -135,29 +121,9 @@ WHAT_TO_EXPECT = {
 }
 
 
-def clock(moment):
-    """'10am', '10:30am', 'midday': the NHS style for times."""
-    if moment.hour == 12 and moment.minute == 0:
-        return "midday"
-    if moment.hour == 0 and moment.minute == 0:
-        return "midnight"
-    hour = moment.hour % 12 or 12
-    minutes = f":{moment:%M}" if moment.minute else ""
-    return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
-
-
-def long_day(moment):
-    """'Tuesday 9 March 2027'."""
-    return f"{moment:%A} {moment.day} {moment:%B %Y}"
-
-
 def meeting_when(meeting):
     """'Tuesday 9 March 2027, 10am to 1pm', in UK time (GMT or BST)."""
-    start = timezone.localtime(meeting.starts_at, UK_TIME)
-    end = timezone.localtime(meeting.ends_at, UK_TIME)
-    if start.date() == end.date():
-        return f"{long_day(start)}, {clock(start)} to {clock(end)}"
-    return f"{long_day(start)}, {clock(start)} to {long_day(end)}, {clock(end)}"
+    return time_span(meeting.starts_at, meeting.ends_at)
 
 
 def what_to_expect(meeting):
@@ -203,7 +169,7 @@ def booking_email(booking, kind):
         "expression": expression,
         "contact": contact,
         "when": meeting_when(meeting),
-        "day": long_day(timezone.localtime(meeting.starts_at, UK_TIME)),
+        "day": long_day(meeting.starts_at),
         "what_to_expect": what_to_expect(meeting),
         "has_place": has_place,
         "joining_details": (

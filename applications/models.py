@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from involvement.formats import record_time
 from opportunities.models import Meeting, Opportunity
 
 # Crockford's base32 without I, L, O, U: easy to read aloud on the phone and hard to mistype.
@@ -809,7 +810,7 @@ class PersonalDataRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()}, {timezone.localtime(self.made_at):%d %b %Y %H:%M}"
+        return f"{self.get_kind_display()}, {record_time(self.made_at)}"
 
 
 class ExpressionViewing(models.Model):

@@ -27,8 +27,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from involvement.formats import spreadsheet_time
+
 from .admin_export import choice_labels, spreadsheet_safe, yes_no
-from .admin_export import when as _when
 from .models import (
     Booking,
     ExpressionOfInterest,
@@ -254,9 +255,9 @@ def _expression_row(e, email):
         "privacy_notice_version": e.privacy_notice_version,
         "status": e.get_status_display(),
         "reason_not_progressed": e.not_progressed_reason,
-        "sent": _when(e.submitted_at),
-        "first_contacted": _when(e.first_contacted_at),
-        "status_changed": _when(e.status_changed_at),
+        "sent": spreadsheet_time(e.submitted_at),
+        "first_contacted": spreadsheet_time(e.first_contacted_at),
+        "status_changed": spreadsheet_time(e.status_changed_at),
     }
 
 
@@ -265,17 +266,17 @@ def _booking_row(b):
         "reference": b.expression.reference,
         "meeting": str(b.meeting),
         "opportunity": b.meeting.opportunity.title,
-        "starts": _when(b.meeting.starts_at),
+        "starts": spreadsheet_time(b.meeting.starts_at),
         "status": b.get_status_display(),
-        "booked": _when(b.created_at),
-        "reminder_sent": _when(b.reminder_sent_at),
+        "booked": spreadsheet_time(b.created_at),
+        "reminder_sent": spreadsheet_time(b.reminder_sent_at),
     }
 
 
 def _history_row(c):
     return {
         "reference": c.expression.reference,
-        "when": _when(c.at),
+        "when": spreadsheet_time(c.at),
         "from": c.get_from_status_display(),
         "to": c.get_to_status_display(),
         # Staff are named by role only: their names are their own personal data.
@@ -287,7 +288,7 @@ def _history_row(c):
 def _note_row(n):
     return {
         "reference": n.expression.reference,
-        "written": _when(n.created_at),
+        "written": spreadsheet_time(n.created_at),
         "by": "A member of the involvement team",
         "note": n.text,
     }
@@ -327,15 +328,15 @@ def subject_access_zip(person, *, by, now=None):
     )
     files = {
         "README.txt": README.format(
-            trust=settings.TRUST_NAME, email=person.email, when=_when(now), record=record.pk,
-            contact=settings.TRUST_INVOLVEMENT_EMAIL,
+            trust=settings.TRUST_NAME, email=person.email, when=spreadsheet_time(now),
+            record=record.pk, contact=settings.TRUST_INVOLVEMENT_EMAIL,
         ),
         "expressions_of_interest.csv": _csv(data["expressions"]),
         "bookings.csv": _csv(data["bookings"]),
         "status_history.csv": _csv(data["status_history"]),
         "staff_notes.csv": _csv(data["staff_notes"]),
         "everything.json": json.dumps(
-            {"produced": _when(now), "email": person.email, **data}, indent=2,
+            {"produced": spreadsheet_time(now), "email": person.email, **data}, indent=2,
             ensure_ascii=False,
         ),
     }

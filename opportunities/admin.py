@@ -2,13 +2,13 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from applications.admin import ReadOnlyInlineFormSet
 from applications.models import Booking, ExpressionOfInterest
 from involvement.admin_mixins import ReadOnlyMixin
+from involvement.formats import day_date_and_time, time_range
 from involvement.page_cache import forget_public_pages
 
 from .models import GlossaryTerm, Meeting, Opportunity, Programme
@@ -259,16 +259,11 @@ class MeetingBookingInline(ReadOnlyMixin, admin.TabularInline):
 
     @admin.display(description="Booked")
     def booked(self, booking):
-        return local_date_and_time(booking.created_at)
+        return day_date_and_time(booking.created_at)
 
     @admin.display(description="Reminder sent")
     def reminder(self, booking):
-        return local_date_and_time(booking.reminder_sent_at)
-
-
-def local_date_and_time(value):
-    """In UK time: the admin's TIME_ZONE is Europe/London."""
-    return date_format(timezone.localtime(value), "D j M Y, H:i") if value else "–"
+        return day_date_and_time(booking.reminder_sent_at)
 
 
 @admin.register(Meeting)
@@ -321,10 +316,7 @@ class MeetingAdmin(admin.ModelAdmin):
 
     @admin.display(description="When (UK time)", ordering="starts_at")
     def when(self, meeting):
-        start = timezone.localtime(meeting.starts_at)
-        end = timezone.localtime(meeting.ends_at)
-        ends = date_format(end, "H:i" if end.date() == start.date() else "D j M Y, H:i")
-        return f"{date_format(start, 'D j M Y, H:i')} to {ends}"
+        return time_range(meeting.starts_at, meeting.ends_at)
 
     @admin.display(description="Places taken", ordering="taken_count")
     def places(self, meeting):

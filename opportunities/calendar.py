@@ -4,13 +4,11 @@ Times are stored in UTC and written with the Europe/London time zone, so a calen
 right local time on both sides of the clock changes.
 """
 
-from zoneinfo import ZoneInfo
-
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-LONDON = ZoneInfo("Europe/London")
+from involvement.formats import UK_TIME
 
 
 def _calendar(name):
@@ -29,8 +27,8 @@ def meeting_event(meeting, *, joining_details=False):
     event = Event()
     event.add("uid", f"meeting-{meeting.pk}@{settings.SITE_URL.split('://')[-1]}")
     event.add("dtstamp", timezone.now())
-    event.add("dtstart", meeting.starts_at.astimezone(LONDON))
-    event.add("dtend", meeting.ends_at.astimezone(LONDON))
+    event.add("dtstart", meeting.starts_at.astimezone(UK_TIME))
+    event.add("dtend", meeting.ends_at.astimezone(UK_TIME))
     event.add("summary", f"{meeting.display_title}: {meeting.opportunity.title}")
     event.add("location", meeting.place)
     url = settings.SITE_URL + meeting.opportunity.get_absolute_url()

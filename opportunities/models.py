@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from involvement.formats import record_time
+
 
 class Programme(models.Model):
     """A strand of the trust's work that opportunities belong to."""
@@ -343,7 +345,7 @@ class Meeting(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.display_title} – {timezone.localtime(self.starts_at):%d %b %Y %H:%M}"
+        return f"{self.display_title} – {record_time(self.starts_at)}"
 
     def clean(self):
         errors = {}
