@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -32,7 +32,6 @@ from opportunities.models import Meeting
 
 from .admin_export import choice_labels, export_csv
 from .admin_personal_data import record_viewing  # and registers the personal data pages
-from .emails import meeting_when
 from .models import (
     REFERENCE_ALPHABET,
     Booking,
@@ -239,29 +238,25 @@ def invitable_meetings():
         Meeting.objects.upcoming()
         .filter(kind__in=INVITE_KINDS)
         .select_related("opportunity")
-        .annotate(
-            taken=Count("bookings", filter=Q(bookings__status__in=Booking.HOLDS_A_PLACE)),
-            waiting=Count("bookings", filter=Q(bookings__status=Booking.Status.WAITLISTED)),
-        )
+        .with_places()
     )
 
 
 def places_in_words(meeting):
     if meeting.capacity is None:
-        return f"{meeting.taken} booked, no limit"
-    left = max(meeting.capacity - meeting.taken, 0)
+        return f"{meeting.places_taken()} booked, no limit"
+    left = meeting.places_left()
     if left == 0:
-        waiting = f", {meeting.waiting} waiting" if meeting.waiting else ""
+        waiting = f", {meeting.waiting_count} waiting" if meeting.waiting_count else ""
         return f"full ({meeting.capacity} places{waiting}): they will go on the waiting list"
     return f"{left} of {meeting.capacity} place{'' if meeting.capacity == 1 else 's'} left"
 
 
 def meeting_label(meeting, *, with_opportunity):
-    where = "Online" if meeting.is_online else meeting.location
     parts = [meeting.display_title]
     if with_opportunity:
         parts.append(meeting.opportunity.title)
-    parts += [meeting_when(meeting), where, places_in_words(meeting)]
+    parts += [meeting.when, meeting.place, places_in_words(meeting)]
     return " – ".join(parts)
 
 
@@ -313,8 +308,6 @@ class InviteForm(forms.Form):
                     {
                         "meeting": meeting,
                         "radio": radios[str(meeting.pk)],
-                        "when": meeting_when(meeting),
-                        "where": "Online" if meeting.is_online else meeting.location,
                         "places": places_in_words(meeting),
                         "booked": self.booked.get(meeting.pk),
                     }

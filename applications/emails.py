@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
 
-from involvement.formats import day_month_year, days_from_today, long_day, time_span, uk_time
+from involvement.formats import day_month_year, days_from_today, long_day, uk_time
 from opportunities.calendar import meeting_ics
 
 CONTACT_WAYS = {
@@ -121,11 +121,6 @@ WHAT_TO_EXPECT = {
 }
 
 
-def meeting_when(meeting):
-    """'Tuesday 9 March 2027, 10am to 1pm', in UK time (GMT or BST)."""
-    return time_span(meeting.starts_at, meeting.ends_at)
-
-
 def what_to_expect(meeting):
     if meeting.kind in WHAT_TO_EXPECT:
         return WHAT_TO_EXPECT[meeting.kind]
@@ -168,7 +163,6 @@ def booking_email(booking, kind):
         "opportunity": opportunity,
         "expression": expression,
         "contact": contact,
-        "when": meeting_when(meeting),
         "day": long_day(meeting.starts_at),
         "what_to_expect": what_to_expect(meeting),
         "has_place": has_place,
@@ -197,8 +191,7 @@ def empty_meetings_email(address, meetings):
     rows = [
         {
             "meeting": meeting,
-            "when": meeting_when(meeting),
-            "admin_url": settings.SITE_URL
+                "admin_url": settings.SITE_URL
             + reverse("admin:opportunities_meeting_change", args=[meeting.pk]),
         }
         for meeting in meetings

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 from opportunities.models import Meeting, Opportunity
 
 from . import rate_limit
-from .emails import meeting_when
 from .forms import EqualityMonitoringForm, EventRegistrationForm, ExpressionOfInterestForm
 from .models import Booking, BookingError, ExpressionOfInterest, InvalidMove
 from .tasks import queue_booking_email, queue_expression_emails
@@ -211,7 +210,6 @@ def register_for_event(request, pk):
     context = {
         "meeting": meeting,
         "opportunity": meeting.opportunity,
-        "when": meeting_when(meeting),
         "contact": meeting.opportunity.contact(),
     }
     if meeting.starts_at <= timezone.now():
@@ -319,8 +317,7 @@ def registration_sent(request, pk):
             "expression": booking.expression,
             "meeting": meeting,
             "opportunity": meeting.opportunity,
-            "when": meeting_when(meeting),
-            "contact": meeting.opportunity.contact(),
+                "contact": meeting.opportunity.contact(),
             "waiting_position": waiting_list_position(booking),
         },
     )
@@ -409,7 +406,6 @@ def booking_respond(request, token, action):
         "booking": booking,
         "meeting": booking.meeting,
         "opportunity": booking.meeting.opportunity,
-        "when": meeting_when(booking.meeting),
         "state": state,
         "action": action,
         "contact": booking.meeting.opportunity.contact(),

@@ -290,18 +290,7 @@ class MeetingAdmin(admin.ModelAdmin):
         return super().get_ordering(request)
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                taken_count=Count(
-                    "bookings", filter=Q(bookings__status__in=Booking.HOLDS_A_PLACE)
-                ),
-                waiting_count=Count(
-                    "bookings", filter=Q(bookings__status=Booking.Status.WAITLISTED)
-                ),
-            )
-        )
+        return super().get_queryset(request).with_places()
 
     @admin.display(description="Meeting", ordering="title")
     def meeting(self, meeting):

@@ -1,3 +1,18 @@
+"""What people can join: programmes, opportunities, their meetings, and the glossary.
+
+Counts this app shows but does not hold
+---------------------------------------
+Opportunity and meeting pages show counts of rows that belong to the app built on this one
+(applications): the places taken at a meeting and the people waiting for one (Booking rows), and
+the lay partners who joined through the portal (ExpressionOfInterest rows). Only applications
+knows which of its rows count (which booking statuses hold a place, which status means
+"joined"), and opportunities never imports applications: the dependency runs one way, from
+applications to here. So applications tells this module how to count, once, when Django starts
+(`ApplicationsConfig.ready()` calls `count_with()` with an aggregate for each count), and the
+QuerySets here annotate with whatever was registered: `MeetingQuerySet.with_places()`,
+`OpportunityQuerySet.with_lay_partner_counts()`. With nothing registered, every count is 0.
+"""
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -6,7 +21,33 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from involvement.formats import record_time
+from involvement.formats import record_time, time_span
+
+# The counts other apps register (see the module docstring): annotation name -> aggregate.
+COUNTS = ("taken_count", "waiting_count", "joined_count")
+_counted = {}
+
+
+def count_with(**aggregates):
+    """Register how to count places taken (`taken_count`) and people waiting (`waiting_count`)
+    at a meeting, and lay partners joined through the portal (`joined_count`) on an
+    opportunity: one aggregate expression each, over the registering app's relation."""
+    unknown = set(aggregates) - set(COUNTS)
+    if unknown:
+        raise ValueError(f"Nothing here counts {sorted(unknown)}: only {COUNTS}.")
+    _counted.update(aggregates)
+
+
+def counted(name):
+    """The aggregate registered for `name`, or 0 for every row while nothing is registered."""
+    return _counted.get(name, models.Value(0))
+
+
+def count_one(queryset, name):
+    """A registered count for the one row of `queryset`, in one query."""
+    if name not in _counted:
+        return 0
+    return queryset.aggregate(count=_counted[name])["count"]
 
 
 class Programme(models.Model):
@@ -66,9 +107,7 @@ class OpportunityQuerySet(models.QuerySet):
 
     def with_lay_partner_counts(self):
         """Annotate how many people have joined through the portal, for `lay_partners_filled`."""
-        return self.annotate(
-            joined_count=models.Count("expressions", filter=Q(expressions__status="joined"))
-        )
+        return self.annotate(joined_count=counted("joined_count"))
 
     def needing_lay_partners(self):
         return (
@@ -264,7 +303,7 @@ class Opportunity(models.Model):
         # Annotated by with_lay_partner_counts() on list pages; one query otherwise.
         count = getattr(self, "joined_count", None)
         if count is None:
-            count = self.expressions.filter(status="joined").count()
+            count = count_one(Opportunity.objects.filter(pk=self.pk), "joined_count")
         return count
 
     @property
@@ -298,6 +337,13 @@ class MeetingQuerySet(models.QuerySet):
         """Meetings anyone can come to, on opportunities the public can see."""
         return self.filter(
             public_registration=True, opportunity__status=Opportunity.Status.OPEN
+        )
+
+    def with_places(self):
+        """Count each meeting's places taken (`taken_count`) and the people waiting for one
+        (`waiting_count`) in the same query, for `places_taken()` and `places_left()`."""
+        return self.annotate(
+            taken_count=counted("taken_count"), waiting_count=counted("waiting_count")
         )
 
 
@@ -361,12 +407,22 @@ class Meeting(models.Model):
         return self.title or self.get_kind_display()
 
     @property
+    def when(self):
+        """'Tuesday 9 March 2027, 10am to 1pm', in UK time (GMT or BST)."""
+        return time_span(self.starts_at, self.ends_at)
+
+    @property
     def place(self):
         """Where, as the public may see it: never the online joining details."""
         return "Online" if self.is_online else self.location
 
     def places_taken(self):
-        return self.bookings.holding_places().count()
+        """Counted by `with_places()` in the same query when the meeting came from one (so as
+        it was then); one query otherwise."""
+        taken = getattr(self, "taken_count", None)
+        if taken is None:
+            taken = count_one(Meeting.objects.filter(pk=self.pk), "taken_count")
+        return taken
 
     def places_left(self):
         """Places still free, or None when there is no limit."""

@@ -1,13 +1,11 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from applications.emails import meeting_when
-from applications.models import Booking
 from involvement.page_cache import cache_public_page, keep_out
 
 from . import calendar as ics
@@ -18,27 +16,6 @@ from .models import GlossaryTerm, Meeting, Opportunity, Programme
 PAGE_SIZE = 20
 
 
-def with_places_taken(meetings):
-    """Count each meeting's taken places in the same query, for `describe_meetings`."""
-    return meetings.annotate(
-        taken=Count("bookings", filter=Q(bookings__status__in=Booking.HOLDS_A_PLACE))
-    )
-
-
-def describe_meetings(meetings):
-    """Give each meeting its time in words ("Tuesday 9 March 2027, 10am to 1pm", UK time) and,
-    when `with_places_taken` counted them, `free_places`: None when there is no limit."""
-    meetings = list(meetings)
-    for meeting in meetings:
-        meeting.when = meeting_when(meeting)
-        taken = getattr(meeting, "taken", None)
-        if meeting.capacity is None or taken is None:
-            meeting.free_places = None
-        else:
-            meeting.free_places = max(meeting.capacity - taken, 0)
-    return meetings
-
-
 @require_safe
 @cache_public_page
 def home(request):
@@ -46,11 +23,7 @@ def home(request):
     counts.update(
         Opportunity.objects.open().order_by().values_list("kind").annotate(Count("pk"))
     )
-    events = describe_meetings(
-        Meeting.objects.public_events()
-        .upcoming()
-        .select_related("opportunity")[:3]
-    )
+    events = Meeting.objects.public_events().upcoming().select_related("opportunity")[:3]
     return render(request, "opportunities/home.html", {"counts": counts, "events": events})
 
 
@@ -58,10 +31,8 @@ def home(request):
 @cache_public_page
 def events(request):
     """Upcoming events anyone can register for, soonest first."""
-    meetings = describe_meetings(
-        with_places_taken(
-            Meeting.objects.public_events().upcoming().select_related("opportunity")
-        )
+    meetings = (
+        Meeting.objects.public_events().upcoming().with_places().select_related("opportunity")
     )
     return render(request, "opportunities/events.html", {"events": meetings})
 
@@ -152,13 +123,12 @@ def opportunity_detail(request, slug):
         .prefetch_related(
             Prefetch(
                 "meetings",
-                queryset=with_places_taken(Meeting.objects.upcoming()),
+                queryset=Meeting.objects.upcoming().with_places(),
                 to_attr="upcoming_meetings",
             )
         ),
         slug=slug,
     )
-    opportunity.upcoming_meetings = describe_meetings(opportunity.upcoming_meetings)
     glossary = Glossary.load()
     # Rendered here, in reading order, so each term is explained at its first use on the page.
     text = {

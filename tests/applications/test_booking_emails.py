@@ -10,7 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from icalendar import Calendar
 
-from applications.emails import booking_email, meeting_when
+from applications.emails import booking_email
 from applications.models import Booking, ExpressionOfInterest
 from applications.tasks import queue_booking_email, send_booking_email
 from opportunities.calendar import meeting_ics
@@ -121,7 +121,7 @@ def test_the_time_is_written_in_uk_time_either_side_of_the_clock_change(
 def test_a_meeting_past_midnight_names_both_days(opportunity):
     late = meeting(opportunity, start=datetime.datetime(2027, 6, 1, 20, 0, tzinfo=datetime.UTC))
 
-    assert meeting_when(late) == "Tuesday 1 June 2027, 9pm to Wednesday 2 June 2027, midnight"
+    assert late.when == "Tuesday 1 June 2027, 9pm to Wednesday 2 June 2027, midnight"
 
 
 # The invitation ------------------------------------------------------------------------------

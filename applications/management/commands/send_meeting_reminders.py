@@ -12,7 +12,6 @@ import logging
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from applications.emails import empty_meetings_email
@@ -61,10 +60,8 @@ class Command(BaseCommand):
             expression__anonymised_at__isnull=True,
         ).order_by("meeting__starts_at", "pk")
         empty = list(
-            meetings.annotate(
-                booked=Count("bookings", filter=Q(bookings__status__in=Booking.HOLDS_A_PLACE))
-            )
-            .filter(booked=0)
+            meetings.with_places()
+            .filter(taken_count=0)
             .select_related("opportunity__programme")
             .order_by("starts_at")
         )
