@@ -32,11 +32,11 @@ from opportunities.models import Meeting
 
 from .admin_export import choice_labels, export_csv
 from .admin_personal_data import record_viewing  # and registers the personal data pages
+from .equality import EqualityResponse
 from .models import (
     REFERENCE_ALPHABET,
     Booking,
     BookingError,
-    EqualityResponse,
     ExpressionOfInterest,
     InvalidMove,
     StaffNote,

@@ -12,7 +12,8 @@ from involvement.crispy_nhsuk import NHSField
 from involvement.models import PrivacyNotice
 from opportunities.models import Opportunity
 
-from .models import EqualityResponse, ExpressionOfInterest
+from .equality import EqualityResponse
+from .models import ExpressionOfInterest
 
 AgeBand = ExpressionOfInterest.AgeBand
 YOUNG_BANDS = {AgeBand.UNDER_16, AgeBand.AGE_16_17}

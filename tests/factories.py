@@ -5,7 +5,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from applications.models import EqualityResponse, ExpressionOfInterest
+from applications.equality import EqualityResponse
+from applications.models import ExpressionOfInterest
 from involvement.models import PrivacyNotice
 from opportunities.models import GlossaryTerm, Meeting, Opportunity, Programme
 

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from applications.models import EqualityResponse, ExpressionOfInterest, suppress_small_numbers
+from applications.equality import EqualityResponse, suppress_small_numbers
+from applications.models import ExpressionOfInterest
 from tests.factories import EqualityResponseFactory, MeetingFactory, OpportunityFactory
 
 pytestmark = pytest.mark.django_db

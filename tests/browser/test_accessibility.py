@@ -209,7 +209,7 @@ def test_the_equality_questions_from_the_confirmation_page_have_no_violations(
 ):
     """Send an expression of interest, follow the invitation on the confirmation page, answer
     (first with an answer only a tampered form could send, to see the error) and be thanked."""
-    from applications.models import EqualityResponse
+    from applications.equality import EqualityResponse
     from tests.factories import OpportunityFactory
 
     opportunity = OpportunityFactory(title="Patient flow", slug="patient-flow")
@@ -253,7 +253,7 @@ def test_the_equality_questions_from_the_confirmation_page_have_no_violations(
 def test_the_equality_questions_work_without_javascript_and_have_no_violations_on_a_phone(
     live_server, phone_without_js, phone
 ):
-    from applications.models import EqualityResponse
+    from applications.equality import EqualityResponse
 
     url = live_server.url + reverse("applications:equality")
     phone.goto(url)
