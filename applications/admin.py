@@ -5,7 +5,6 @@ way in (changelist, change page, move URL, actions, export) goes through `get_qu
 programme lead cannot reach another programme's expressions of interest even by typing an id.
 """
 
-import datetime
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,7 +13,6 @@ from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetW
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
@@ -34,6 +32,7 @@ from .admin_export import choice_labels, export_csv
 from .admin_personal_data import record_viewing  # and registers the personal data pages
 from .equality import EqualityResponse
 from .models import (
+    FIRST_CONTACT_WORKING_DAYS,
     REFERENCE_ALPHABET,
     Booking,
     BookingError,
@@ -43,47 +42,8 @@ from .models import (
     StatusChange,
 )
 from .paginator import EstimatedCountPaginator
-from .tasks import queue_booking_email
 
 Status = ExpressionOfInterest.Status
-
-# Expressions of interest waiting longer than this for a first contact are overdue.
-FIRST_CONTACT_WORKING_DAYS = 10
-
-
-def working_days_between(start, end):
-    """Weekdays (Monday to Friday) after the date `start`, up to and including the date `end`.
-
-    Submitted on a Friday and looked at on the Monday is one working day. Bank holidays are
-    counted as working days: the portal has no calendar of them.
-    """
-    if end <= start:
-        return 0
-    whole_weeks, extra_days = divmod((end - start).days, 7)
-    extra = sum(
-        1 for offset in range(1, extra_days + 1)
-        if (start + datetime.timedelta(days=offset)).weekday() < 5
-    )
-    return whole_weeks * 5 + extra
-
-
-def submitted_before_for_overdue(today, working_days=FIRST_CONTACT_WORKING_DAYS):
-    """The start of the first day whose submissions have waited no more than `working_days`
-    by `today`: anything submitted before it has waited longer."""
-    day = today
-    while working_days_between(day - datetime.timedelta(days=1), today) <= working_days:
-        day -= datetime.timedelta(days=1)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-def waiting_for_first_contact(expression):
-    """Working days the person has waited to hear from us, or None once they have."""
-    if expression.status != Status.NEW or expression.first_contacted_at is not None:
-        return None
-    return working_days_between(
-        timezone.localdate(expression.submitted_at), timezone.localdate()
-    )
-
 
 def person_name(expression):
     """The person's name, or what became of it once their details were removed."""
@@ -136,10 +96,7 @@ class WaitingFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "overdue":
-            cutoff = submitted_before_for_overdue(timezone.localdate())
-            return queryset.filter(
-                status=Status.NEW, first_contacted_at__isnull=True, submitted_at__lt=cutoff
-            )
+            return queryset.overdue(timezone.localdate())
         return queryset
 
 
@@ -422,29 +379,6 @@ class ReadOnlyInlineFormSet(BaseInlineFormSet):
         return []
 
 
-def booking_outcomes(booking, now=None):
-    """The buttons staff may press for a booking now: (outcome, label) pairs.
-
-    Attendance is recorded once the meeting has started; a place can be cancelled until the
-    meeting ends.
-    """
-    now = now or timezone.now()
-    meeting = booking.meeting
-    status = booking.status
-    outcomes = []
-    if meeting.starts_at <= now:
-        if status in (Booking.Status.INVITED, Booking.Status.CONFIRMED,
-                      Booking.Status.DID_NOT_ATTEND):
-            outcomes.append(("attended", "Attended"))
-        if status in (Booking.Status.INVITED, Booking.Status.CONFIRMED, Booking.Status.ATTENDED):
-            outcomes.append(("did_not_attend", "Did not attend"))
-    if meeting.ends_at > now and status in (
-        Booking.Status.INVITED, Booking.Status.CONFIRMED, Booking.Status.WAITLISTED
-    ):
-        outcomes.append(("cancel", "Cancel"))
-    return outcomes
-
-
 class BookingInline(ReadOnlyMixin, admin.TabularInline):
     """The person's places at meetings: read-only, with buttons to record what happened.
 
@@ -507,7 +441,7 @@ class BookingInline(ReadOnlyMixin, admin.TabularInline):
         parent = self._parent_admin()
         if not parent.has_move_permission(self.request, booking.expression):
             return "–"
-        outcomes = booking_outcomes(booking)
+        outcomes = booking.staff_outcomes()
         if not outcomes:
             return "–"
         return format_html(
@@ -684,7 +618,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Working days waiting", ordering="submitted_at")
     def working_days_waiting(self, expression):
-        days = waiting_for_first_contact(expression)
+        days = expression.working_days_waiting()
         if days is None:
             return "–"
         if days > FIRST_CONTACT_WORKING_DAYS:
@@ -761,7 +695,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
                 {
                     "expression": expression,
                     "tag": status_tag(expression),
-                    "can_invite": expression.is_open and not expression.anonymised_at,
+                    "can_invite": expression.can_be_invited,
                 }
                 for expression in expressions
             ],
@@ -777,33 +711,8 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
         )
 
     def _invite(self, request, expression, meeting):
-        """Invite one person to one meeting. Returns the booking, or raises BookingError with
-        a message for staff saying why not."""
-        if not expression.is_open:
-            raise BookingError(
-                f"{expression.reference} has ended (“{expression.get_status_display()}”), "
-                "so cannot be invited."
-            )
-        with transaction.atomic():
-            existing = (
-                Booking.objects.filter(meeting=meeting, expression=expression)
-                .exclude(status=Booking.Status.CANCELLED)
-                .first()
-            )
-            if existing:
-                raise BookingError(
-                    f"{expression.reference} already has a booking for this meeting "
-                    f"({existing.get_status_display().lower()})."
-                )
-            if expression.status == Status.NEW:
-                expression.move_to(
-                    Status.CONTACTED, by=request.user, reason=f"Invited to {meeting}"
-                )
-            booking = Booking.book(
-                meeting, expression, invited_by=request.user, status=Booking.Status.INVITED
-            )
-            waiting = booking.status == Booking.Status.WAITLISTED
-            queue_booking_email(booking, "waitlisted" if waiting else "invitation")
+        booking = expression.invite_to(meeting, by=request.user)
+        waiting = booking.status == Booking.Status.WAITLISTED
         self.log_change(
             request, expression,
             f"{'Put on the waiting list for' if waiting else 'Invited to'} {meeting}.",
@@ -924,7 +833,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
         context = {
             "expression": expression,
             "status_tag": status_tag(expression),
-            "waiting_days": waiting_for_first_contact(expression),
+            "waiting_days": expression.working_days_waiting(),
             "overdue_after": FIRST_CONTACT_WORKING_DAYS,
             "other_expressions": others,
             "move_choices": [
@@ -939,7 +848,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
                 f"{self.admin_site.name}:applications_expressionofinterest_invite",
                 args=[expression.pk],
             ),
-            "can_invite": expression.is_open and not expression.anonymised_at,
+            "can_invite": expression.can_be_invited,
             "booking_forms": self._booking_forms(request, expression),
             "summary_bookings": expression.bookings.select_related("meeting"),
             **(extra_context or {}),
@@ -959,7 +868,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
                 ),
             }
             for booking in expression.bookings.select_related("meeting")
-            if booking_outcomes(booking)
+            if booking.staff_outcomes()
         ]
 
     # Connections and access needs are stored as codes; staff read them as the form said them.
@@ -1179,37 +1088,17 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
         booking.expression = expression
         change_url = self._change_url(expression)
         outcome = request.POST.get("outcome")
-        offered = dict(booking_outcomes(booking))
         meeting = booking.meeting
-        if outcome not in offered:
-            if outcome in ("attended", "did_not_attend") and meeting.starts_at > timezone.now():
-                refusal = "You can record attendance once the meeting has started."
-            elif outcome == "cancel" and meeting.ends_at <= timezone.now():
-                refusal = "This meeting has ended: record whether they attended instead."
-            else:
-                refusal = (
-                    f"That cannot be recorded for this booking: it is "
-                    f"{booking.get_status_display().lower()}."
-                )
-            self.message_user(request, refusal, messages.ERROR)
-            return HttpResponseRedirect(change_url)
         before = expression.status
         try:
-            with transaction.atomic():
-                if outcome == "attended":
-                    booking.mark_attended(by=request.user)
-                elif outcome == "did_not_attend":
-                    booking.mark_did_not_attend(by=request.user)
-                else:
-                    promoted = booking.cancel()
-                    if promoted is not None:
-                        queue_booking_email(promoted, "promoted")
+            promoted = booking.record(outcome, by=request.user)
         except (BookingError, InvalidMove) as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return HttpResponseRedirect(change_url)
 
-        self.log_change(request, expression, f"{meeting}: {offered[outcome].lower()}.")
-        message = f"{meeting}: recorded “{offered[outcome].lower()}”."
+        done = Booking.STAFF_OUTCOMES[outcome].lower()
+        self.log_change(request, expression, f"{meeting}: {done}.")
+        message = f"{meeting}: recorded “{done}”."
         if outcome == "cancel":
             message = (
                 f"Booking for {meeting} cancelled. The person has not been emailed: "

@@ -1,3 +1,4 @@
+import datetime
 import secrets
 import uuid
 
@@ -10,6 +11,8 @@ from django.utils import timezone
 
 from involvement.formats import record_time
 from opportunities.models import Meeting, Opportunity
+
+from .bookings import Booking, BookingError
 
 # The equality monitoring model lives in equality.py. Importing it here registers it with this
 # app, and migration 0005 names its `year` default as applications.models.current_year.
@@ -30,6 +33,35 @@ class InvalidMove(ValidationError):
     """A status move the pipeline does not allow; its message says why, for staff to read."""
 
 
+# Expressions of interest waiting longer than this for a first contact are overdue.
+FIRST_CONTACT_WORKING_DAYS = 10
+
+
+def working_days_between(start, end):
+    """Weekdays (Monday to Friday) after the date `start`, up to and including the date `end`.
+
+    Submitted on a Friday and looked at on the Monday is one working day. Bank holidays are
+    counted as working days: the portal has no calendar of them.
+    """
+    if end <= start:
+        return 0
+    whole_weeks, extra_days = divmod((end - start).days, 7)
+    extra = sum(
+        1 for offset in range(1, extra_days + 1)
+        if (start + datetime.timedelta(days=offset)).weekday() < 5
+    )
+    return whole_weeks * 5 + extra
+
+
+def submitted_before_for_overdue(today, working_days=FIRST_CONTACT_WORKING_DAYS):
+    """The start of the first day whose submissions have waited no more than `working_days`
+    by `today`: anything submitted before it has waited longer."""
+    day = today
+    while working_days_between(day - datetime.timedelta(days=1), today) <= working_days:
+        day -= datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 class ExpressionOfInterestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=ExpressionOfInterest.Status.open_values())
@@ -37,6 +69,15 @@ class ExpressionOfInterestQuerySet(models.QuerySet):
     def with_personal_details(self):
         """Those whose personal details have not been removed."""
         return self.filter(anonymised_at__isnull=True)
+
+    def overdue(self, today):
+        """Those still waiting for a first contact, on the date `today`, after more than
+        FIRST_CONTACT_WORKING_DAYS working days."""
+        return self.filter(
+            status=ExpressionOfInterest.Status.NEW,
+            first_contacted_at__isnull=True,
+            submitted_at__lt=submitted_before_for_overdue(today),
+        )
 
     def for_staff(self, user):
         """What a member of staff may see: everything for the involvement team and superusers,
@@ -229,6 +270,14 @@ class ExpressionOfInterest(models.Model):
     def is_under_16(self):
         return self.age_band == self.AgeBand.UNDER_16
 
+    def working_days_waiting(self, today=None):
+        """Working days the person has waited to hear from us, or None once they have."""
+        if self.status != self.Status.NEW or self.first_contacted_at is not None:
+            return None
+        return working_days_between(
+            timezone.localdate(self.submitted_at), today or timezone.localdate()
+        )
+
     def allowed_moves(self):
         """The statuses this expression can move to now, in pipeline order."""
         moves = []
@@ -291,6 +340,57 @@ class ExpressionOfInterest(models.Model):
         """The person withdraws, from their manage page: no blame, no reason needed."""
         return self.move_to(self.Status.WITHDRAWN, by=None, reason="Withdrawn by the person")
 
+    # Meetings ----------------------------------------------------------------------------------
+
+    # Attending one of these moves the expression on to the stage of the same name.
+    STAGE_AFTER_MEETING = {
+        Meeting.Kind.BRIEFING: Status.BRIEFING,
+        Meeting.Kind.TASTER: Status.TASTER,
+    }
+
+    @property
+    def can_be_invited(self):
+        """Whether staff may invite them to a meeting: still going, with someone to contact."""
+        return self.is_open and not self.anonymised_at
+
+    def invite_to(self, meeting, *, by):
+        """Invite the person to a briefing or taster meeting and email them (once the
+        transaction commits): an invitation, or, when the meeting is full, that they are on
+        its waiting list. Someone still "New" moves to "Contacted".
+
+        Returns the booking, or raises BookingError (or InvalidMove) saying why not.
+        """
+        from .tasks import queue_booking_email  # tasks imports this module
+
+        if not self.is_open:
+            raise BookingError(
+                f"{self.reference} has ended (“{self.get_status_display()}”), "
+                "so cannot be invited."
+            )
+        with transaction.atomic():
+            existing = (
+                self.bookings.filter(meeting=meeting)
+                .exclude(status=Booking.Status.CANCELLED)
+                .first()
+            )
+            if existing:
+                raise BookingError(
+                    f"{self.reference} already has a booking for this meeting "
+                    f"({existing.get_status_display().lower()})."
+                )
+            if self.status == self.Status.NEW:
+                self.move_to(self.Status.CONTACTED, by=by, reason=f"Invited to {meeting}")
+            booking = Booking.book(meeting, self, invited_by=by, status=Booking.Status.INVITED)
+            waiting = booking.status == Booking.Status.WAITLISTED
+            queue_booking_email(booking, "waitlisted" if waiting else "invitation")
+        return booking
+
+    def attended(self, meeting, *, by):
+        """They came to `meeting`: a briefing or taster moves them on to that stage."""
+        stage = self.STAGE_AFTER_MEETING.get(meeting.kind)
+        if stage and stage in self.allowed_moves():
+            self.move_to(stage, by=by, reason=f"Attended {meeting}")
+
     def manage_token(self):
         return signing.dumps(self.reference, salt=MANAGE_LINK_SALT, compress=True)
 
@@ -352,169 +452,6 @@ class StaffNote(models.Model):
 
     def __str__(self):
         return f"Note by {self.author} on {self.created_at:%d %b %Y}"
-
-
-class BookingError(ValidationError):
-    """A booking change that is not allowed; the message says why, for the person or staff."""
-
-
-class BookingQuerySet(models.QuerySet):
-    def holding_places(self):
-        """Bookings that take up one of a meeting's places."""
-        return self.filter(status__in=Booking.HOLDS_A_PLACE)
-
-    def waiting(self):
-        return self.filter(status=Booking.Status.WAITLISTED).order_by("created_at", "pk")
-
-
-class Booking(models.Model):
-    """A person's place at a briefing, taster or event meeting."""
-
-    class Status(models.TextChoices):
-        INVITED = "invited", "Invited"
-        CONFIRMED = "confirmed", "Confirmed"
-        ATTENDED = "attended", "Attended"
-        DID_NOT_ATTEND = "did_not_attend", "Did not attend"
-        CANCELLED = "cancelled", "Cancelled"
-        WAITLISTED = "waitlisted", "On the waiting list"
-
-    # An invitation holds a place until it is declined, so a meeting is never overbooked by
-    # people accepting at once.
-    HOLDS_A_PLACE = [Status.INVITED, Status.CONFIRMED, Status.ATTENDED, Status.DID_NOT_ATTEND]
-
-    expression = models.ForeignKey(
-        ExpressionOfInterest, on_delete=models.CASCADE, related_name="bookings"
-    )
-    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="bookings")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.INVITED)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
-    )
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
-
-    objects = BookingQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["meeting__starts_at", "created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["expression", "meeting"], name="one_booking_per_person_per_meeting"
-            )
-        ]
-        indexes = [models.Index(fields=["meeting", "status"], name="booking_meeting_status")]
-
-    def __str__(self):
-        return f"{self.expression.reference} at {self.meeting}"
-
-    @property
-    def holds_a_place(self):
-        return self.status in self.HOLDS_A_PLACE
-
-    def token(self, action):
-        """A signed token for the person's accept or decline link; it names no person."""
-        return signing.dumps([self.pk, action], salt=BOOKING_LINK_SALT, compress=True)
-
-    @classmethod
-    def from_token(cls, token, action):
-        try:
-            pk, signed_action = signing.loads(
-                token, salt=BOOKING_LINK_SALT, max_age=settings.MANAGE_LINK_MAX_AGE
-            )
-        except (signing.BadSignature, ValueError, TypeError):
-            return None
-        if signed_action != action:
-            return None
-        return (
-            cls.objects.select_related("meeting__opportunity", "expression")
-            .filter(pk=pk, expression__anonymised_at__isnull=True)
-            .first()
-        )
-
-    @classmethod
-    def book(cls, meeting, expression, *, invited_by=None, status=None):
-        """Give the person a place, or a place on the waiting list when the meeting is full.
-
-        The meeting's row is locked while places are counted, so people booking at the same
-        moment queue behind one another and the meeting is never overbooked (PostgreSQL;
-        SQLite serialises writes anyway).
-        """
-        status = status or cls.Status.CONFIRMED
-        with transaction.atomic():
-            locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-            existing = cls.objects.filter(meeting=locked, expression=expression).first()
-            if existing and existing.status != cls.Status.CANCELLED:
-                return existing
-            full = (
-                locked.capacity is not None
-                and cls.objects.filter(meeting=locked).holding_places().count() >= locked.capacity
-            )
-            final = cls.Status.WAITLISTED if full else status
-            if existing:
-                existing.status = final
-                existing.created_at = timezone.now()
-                existing.invited_by = invited_by
-                existing.save(update_fields=["status", "created_at", "invited_by", "updated_at"])
-                return existing
-            return cls.objects.create(
-                meeting=locked, expression=expression, status=final, invited_by=invited_by
-            )
-
-    def _change(self, allowed_from, to, refusal):
-        with transaction.atomic():
-            current = type(self).objects.select_for_update().get(pk=self.pk)
-            if current.status not in allowed_from:
-                raise BookingError(refusal.format(status=current.get_status_display().lower()))
-            self.status = to
-            self.save(update_fields=["status", "updated_at"])
-        return self
-
-    def accept(self):
-        return self._change(
-            [self.Status.INVITED], self.Status.CONFIRMED,
-            "This invitation cannot be accepted: the booking is {status}.",
-        )
-
-    def cancel(self):
-        """The person declines or cancels (or staff cancel for them). Frees the place, and
-        gives it to the first person waiting. Returns the booking promoted, if any."""
-        with transaction.atomic():
-            Meeting.objects.select_for_update().get(pk=self.meeting_id)
-            self._change(
-                [self.Status.INVITED, self.Status.CONFIRMED, self.Status.WAITLISTED],
-                self.Status.CANCELLED,
-                "This booking cannot be cancelled: it is {status}.",
-            )
-            return self.meeting.promote_from_waiting_list()
-
-    def mark_attended(self, *, by):
-        """Staff record attendance; a briefing or taster moves the expression on too."""
-        with transaction.atomic():
-            self._change(
-                [self.Status.INVITED, self.Status.CONFIRMED, self.Status.DID_NOT_ATTEND],
-                self.Status.ATTENDED,
-                "Attendance cannot be recorded: the booking is {status}.",
-            )
-            stage = {
-                Meeting.Kind.BRIEFING: ExpressionOfInterest.Status.BRIEFING,
-                Meeting.Kind.TASTER: ExpressionOfInterest.Status.TASTER,
-            }.get(self.meeting.kind)
-            expression = self.expression
-            if stage and stage in expression.allowed_moves():
-                expression.move_to(stage, by=by, reason=f"Attended {self.meeting}")
-        return self
-
-    def mark_did_not_attend(self, *, by):
-        return self._change(
-            [self.Status.INVITED, self.Status.CONFIRMED, self.Status.ATTENDED],
-            self.Status.DID_NOT_ATTEND,
-            "Non-attendance cannot be recorded: the booking is {status}.",
-        )
-
-
-BOOKING_LINK_SALT = "applications.booking-link"
 
 
 # --- Personal data requests ----------------------------------------------------------------

@@ -37,7 +37,6 @@ from .models import (
     StaffNote,
     StatusChange,
 )
-from .tasks import queue_booking_email
 
 security_log = logging.getLogger("involvement.security")
 
@@ -374,15 +373,10 @@ def erase(person, *, by, reason, now=None):
         # They will not be coming: their places at meetings still to come go to whoever is
         # waiting (who is told, as when anyone cancels).
         upcoming = Booking.objects.filter(
-            expression__in=person.expressions,
-            status__in=[Booking.Status.INVITED, Booking.Status.CONFIRMED,
-                        Booking.Status.WAITLISTED],
-            meeting__starts_at__gt=now,
-        ).select_related("meeting")
+            expression__in=person.expressions, meeting__starts_at__gt=now
+        ).cancellable()
         for booking in upcoming:
-            promoted = booking.cancel()
-            if promoted is not None:
-                queue_booking_email(promoted, "promoted")
+            booking.cancel()
         # Nobody is left to contact: what was still going ends as withdrawn, so it leaves the
         # team's queue and the lay partner counts, with the move in its history.
         for expression in person.expressions:

@@ -342,30 +342,6 @@ def manage(request, token):
 
 # Booking links: accept or decline a place at a meeting, from an email -----------------------
 
-BOOKING_ACTIONS = ("accept", "decline")
-
-
-def _booking_state(booking, action):
-    """What the page says for this booking and link: whether the link can act, or why not."""
-    status = booking.status
-    if booking.meeting.ends_at < timezone.now():
-        return "past"
-    if action == "accept":
-        if status == Booking.Status.INVITED:
-            return "confirm_accept"
-        if status == Booking.Status.CONFIRMED:
-            return "accepted"
-        if status == Booking.Status.CANCELLED:
-            return "accept_after_cancel"
-        if status == Booking.Status.WAITLISTED:
-            return "waiting"
-        return "past"
-    if status in (Booking.Status.INVITED, Booking.Status.CONFIRMED, Booking.Status.WAITLISTED):
-        return "confirm_decline"
-    if status == Booking.Status.CANCELLED:
-        return "declined"
-    return "past"
-
 
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -377,29 +353,23 @@ def booking_respond(request, token, action):
     acts, then comes back here, where the page says what has happened. A link used again says
     so, kindly; a tampered or expired one gets the "link does not work" page.
     """
-    booking = Booking.from_token(token, action) if action in BOOKING_ACTIONS else None
+    booking = Booking.from_token(token, action)
     if booking is None:
         return render(request, "applications/booking_link_invalid.html", status=404)
 
-    state = _booking_state(booking, action)
+    state = booking.link_state(action)
     status = 200
     if request.method == "POST":
         if state in ("confirm_accept", "confirm_decline"):
             try:
-                with transaction.atomic():
-                    if action == "accept":
-                        booking.accept()
-                    else:
-                        promoted = booking.cancel()
-                        if promoted is not None:
-                            queue_booking_email(promoted, "promoted")
+                booking.respond(action)
             except BookingError:
                 # Someone (or another tab) changed it first: say where it is now.
                 booking.refresh_from_db()
             else:
                 logger.info("Booking id=%s %sed by the person", booking.pk, action)
                 return redirect("applications:booking_respond", token=token, action=action)
-        state = _booking_state(booking, action)
+        state = booking.link_state(action)
         status = 409
 
     context = {

@@ -430,20 +430,6 @@ class Meeting(models.Model):
             return None
         return max(self.capacity - self.places_taken(), 0)
 
-    def promote_from_waiting_list(self):
-        """Give a free place to the first person waiting; call with the meeting row locked.
-
-        Returns the promoted booking, or None. The caller emails them (after commit).
-        """
-        if self.capacity is not None and self.places_taken() >= self.capacity:
-            return None
-        first = self.bookings.waiting().first()
-        if first is None:
-            return None
-        first.status = first.Status.CONFIRMED
-        first.save(update_fields=["status", "updated_at"])
-        return first
-
 
 class GlossaryTerm(models.Model):
     """An acronym or term, and what it means in plain English."""

@@ -9,8 +9,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.admin import working_days_between
-from applications.models import ExpressionOfInterest
+from applications.models import ExpressionOfInterest, working_days_between
 from tests.factories import ExpressionOfInterestFactory, OpportunityFactory, ProgrammeFactory
 
 pytestmark = pytest.mark.django_db

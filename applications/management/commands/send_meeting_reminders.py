@@ -21,9 +21,6 @@ from opportunities.models import Meeting
 
 logger = logging.getLogger(__name__)
 
-REMIND = [Booking.Status.CONFIRMED, Booking.Status.INVITED]
-
-
 class Command(BaseCommand):
     help = (
         "Email a reminder to everyone booked on (or invited to) a meeting that starts within "
@@ -54,11 +51,15 @@ class Command(BaseCommand):
             starts_at__lt=now + datetime.timedelta(days=days),
             is_example=False,
         )
-        due = Booking.objects.filter(
-            meeting__in=meetings, status__in=REMIND, reminder_sent_at__isnull=True,
-            # Nobody to remind once their details are erased.
-            expression__anonymised_at__isnull=True,
-        ).order_by("meeting__starts_at", "pk")
+        due = (
+            Booking.objects.filter(
+                meeting__in=meetings,
+                # Nobody to remind once their details are erased.
+                expression__anonymised_at__isnull=True,
+            )
+            .awaiting_reminder()
+            .order_by("meeting__starts_at", "pk")
+        )
         empty = list(
             meetings.with_places()
             .filter(taken_count=0)
@@ -79,9 +80,11 @@ class Command(BaseCommand):
             with transaction.atomic():
                 # Claim the booking: of two runs at once, only one updates the row, so each
                 # booking gets one reminder however often, and however concurrently, this runs.
-                claimed = Booking.objects.filter(
-                    pk=booking_id, status__in=REMIND, reminder_sent_at__isnull=True
-                ).update(reminder_sent_at=timezone.now())
+                claimed = (
+                    Booking.objects.filter(pk=booking_id)
+                    .awaiting_reminder()
+                    .update(reminder_sent_at=timezone.now())
+                )
                 if claimed == 1:
                     queue_booking_email(Booking(pk=booking_id), "reminder")
                     reminded += 1
