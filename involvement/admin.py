@@ -501,14 +501,28 @@ class StaffTOTPDeviceForm(forms.ModelForm):
         user = cleaned_data.get("user", getattr(self.instance, "user", None))
         adding = self.instance.pk is None
         unconfirming = "confirmed" in self.changed_data and not cleaned_data.get("confirmed")
-        if user is not None and (adding or unconfirming) and not user.email:
+        if user is None or not (adding or unconfirming):
+            return cleaned_data
+        field = "user" if adding else "confirmed"
+        if not user.email:
             self.add_error(
-                "user" if adding else "confirmed",
+                field,
                 f"{user.get_username()} has no email address, so the portal cannot send them "
                 "a link to set up their authenticator app. Add their email address to their "
                 "user account first.",
             )
+        elif not (user.is_active and user.is_staff):
+            self.add_error(field, not_active_staff(user))
         return cleaned_data
+
+
+def not_active_staff(user):
+    # Set-up links only work for active staff (involvement/two_factor.py): say so rather than
+    # send one that cannot work.
+    return (
+        f"{user.get_username()} is not an active staff account, so could not use the admin. "
+        "Tick “Active” and “Staff status” on their user account first."
+    )
 
 
 class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
@@ -607,6 +621,10 @@ class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
                     f"{username} has no email address, so no link was sent. Add their email "
                     "address to their user account first.",
                     messages.ERROR,
+                )
+            elif not (device.user.is_active and device.user.is_staff):
+                self.message_user(
+                    request, f"No link was sent: {not_active_staff(device.user)}", messages.ERROR
                 )
             else:
                 self._send_set_up_link(request, device)

@@ -163,6 +163,21 @@ def test_it_will_not_invite_someone_without_an_email_address(
     assert mailoutbox == []
 
 
+def test_it_will_not_invite_someone_who_is_not_active_staff(
+    admin_client, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    staff.is_staff = False
+    staff.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = add_app(admin_client, staff)
+
+    assert response.status_code == 200
+    assert "lead is not an active staff account" in text(response)
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    assert mailoutbox == []
+
+
 def test_the_email_is_not_sent_for_an_app_set_up_since(staff, mailoutbox):
     device = TOTPDevice.objects.create(user=staff, name="Phone", confirmed=True)
 
