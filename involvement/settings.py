@@ -266,20 +266,25 @@ AXES_VERBOSE = False
 AXES_HTTP_RESPONSE_CODE = 429
 # The lock-out page says for how long, and whom to ask (involvement/security.py).
 AXES_LOCKOUT_CALLABLE = "involvement.security.locked_out_response"
-# Never keep a typed security code in django-axes's record of failed attempts.
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+# Never keep a typed security code, or a set-up link's token, in django-axes's record of failed
+# attempts.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "link"]
 # Before the lock, failures are slowed: after the 3rd failure for a username and address, another
 # attempt sooner than 30 seconds after the last failure is refused without checking the password.
 # Refused at once and counted in the cache, never by sleeping in the request, which would let
 # anyone tie up the server's few workers by failing to sign in (see involvement/security.py).
 STAFF_SIGN_IN_SLOW_AFTER = env.int("STAFF_SIGN_IN_SLOW_AFTER", default=3)
 STAFF_SIGN_IN_RETRY_WAIT = env.int("STAFF_SIGN_IN_RETRY_WAIT_SECONDS", default=30)
-# Whom staff ask when they are locked out or need two-factor sign-in set up.
+# Whom staff ask when they are locked out, lose their phone or need a new set-up link.
 STAFF_SIGN_IN_HELP_EMAIL = env.str("STAFF_SIGN_IN_HELP_EMAIL", default=TRUST_INVOLVEMENT_EMAIL)
 # Two-factor sign-in (TOTP) for every staff account; on by default in production. Admins invite
 # a member of staff to set up an authenticator app (involvement/admin.py) and never see its
-# secret or QR code.
+# secret or QR code: the portal emails the person a set-up link, which works for this many hours
+# and for one set-up only (involvement/two_factor.py).
 REQUIRE_STAFF_TWO_FACTOR = env.bool("REQUIRE_STAFF_TWO_FACTOR", default=not DEBUG)
+STAFF_SET_UP_LINK_HOURS = env.int("STAFF_SET_UP_LINK_HOURS", default=24)
+if STAFF_SET_UP_LINK_HOURS < 1:
+    raise ImproperlyConfigured("Set STAFF_SET_UP_LINK_HOURS to a whole number of hours, 1 or more.")
 OTP_TOTP_ISSUER = f"{TRUST_NAME} involvement portal"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Staff sessions end after 30 minutes idle and 12 hours in all.
