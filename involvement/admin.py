@@ -61,7 +61,7 @@ from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from . import security
+from . import email_queue, security
 from .models import PrivacyNotice, PublishedNoticeError
 from .views import privacy_notice_context
 
@@ -258,6 +258,17 @@ class StaffAdminSite(AdminSite):
                     raise
 
         return update_wrapper(logged, inner)
+
+    def index(self, request, extra_context=None):
+        # Staff see on the home page whether emails are going out: a dead email worker shows
+        # nowhere else until people ask why they heard nothing.
+        queue = email_queue.queue_state()
+        context = {
+            "email_queue": queue,
+            "email_queue_oldest_minutes": email_queue.oldest_waiting_minutes(queue),
+            **(extra_context or {}),
+        }
+        return super().index(request, context)
 
     def get_urls(self):
         return [

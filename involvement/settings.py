@@ -157,6 +157,9 @@ TASKS = {
         ),
     }
 }
+# The email queue counts as stalled (a warning on the admin's home page and in the log, and
+# `manage.py check_email_queue` failing) when an email has waited longer than this to be sent.
+EMAIL_QUEUE_ALERT_MINUTES = env.int("EMAIL_QUEUE_ALERT_MINUTES", default=15)
 
 # How long personal details are kept (`manage.py apply_retention`, run daily, anonymises them;
 # the privacy notice states these periods from the same settings). After an expression of
