@@ -3,8 +3,12 @@ page, against task rows made by hand."""
 
 import datetime
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -115,6 +119,19 @@ def test_check_email_queue_exits_1_and_logs_a_warning_when_emails_wait_too_long(
     [warning] = [record for record in caplog.records if record.name == "involvement.email_queue"]
     assert warning.levelno == logging.WARNING
     assert warning.getMessage() == "event=email-queue-stalled oldest_minutes=47 waiting=2"
+
+
+def test_check_email_queue_exits_2_when_the_database_cannot_be_read():
+    # A real process, with a database address where nothing listens.
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check_email_queue"],
+        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/involvement"},
+    )
+
+    assert result.returncode == 2
+    assert "Could not read the email queue: OperationalError." in result.stderr
+    assert "event=email-queue-unknown error=OperationalError" in result.stderr
 
 
 # The admin's home page
