@@ -38,7 +38,6 @@ from opportunities.models import GlossaryTerm, Meeting, Opportunity, Programme
 SPEC = {"programmes": 30, "opportunities": 1_000, "meetings": 20_000, "expressions": 1_000_000}
 # Bump when the generated data changes shape, so old seeds are not reused.
 SEED_VERSION = 1
-SPEC_TEXT = json.dumps({"version": SEED_VERSION, **SPEC}, sort_keys=True)
 YEARS = 5
 BATCH = 50_000
 BENCH_STAFF = "bench-admin"
@@ -329,25 +328,31 @@ def _transient_tables():
     return tables
 
 
-def seed(fresh=False, log=print):
-    """Make sure the bench data is there. Returns a dict describing it."""
+def _spec_text(spec):
+    return json.dumps({"version": SEED_VERSION, **spec}, sort_keys=True)
+
+
+def seed(fresh=False, log=print, spec=SPEC):
+    """Make sure the bench data is there. Returns a dict describing it.
+
+    `spec` is how many rows to make; the bench always uses SPEC, a test a few rows."""
     with connection.cursor() as cursor:
         marker = _marker(cursor)
-        if marker and not fresh and marker[0] == SPEC_TEXT:
+        if marker and not fresh and marker[0] == _spec_text(spec):
             counts = seeded_counts(cursor, marker[1])
-            if counts == SPEC:
+            if counts == spec:
                 log("reusing the seeded data (make bench SEED=fresh to reseed): " + ", ".join(
                     f"{v:,} {k}" for k, v in counts.items()))
                 tidy_after_earlier_runs(cursor, marker[1], log)
                 return {"reused": True, "seconds": 0.0, **counts}
             log(f"seeded data incomplete ({counts}); reseeding")
     started = time.monotonic()
-    _seed_fresh(log)
+    _seed_fresh(log, spec)
     seconds = time.monotonic() - started
     with connection.cursor() as cursor:
         cursor.execute("UPDATE bench_seed SET seconds = %s WHERE id = 1", [seconds])
     log(f"seeded in {seconds:.0f} s")
-    return {"reused": False, "seconds": seconds, **SPEC}
+    return {"reused": False, "seconds": seconds, **spec}
 
 
 def _content_tables():
@@ -391,7 +396,7 @@ def _drop_secondary_indexes(cursor, table):
     return restore
 
 
-def _seed_fresh(log):
+def _seed_fresh(log, spec):
     rng = random.Random(20261127)
     now = timezone.now().replace(microsecond=0)
     content = json.loads(CONTENT.read_text())
@@ -409,11 +414,11 @@ def _seed_fresh(log):
             # triggers, for this transaction only.
             cursor.execute("SET LOCAL session_replication_role = replica")
 
-        staff = _seed_users(rng)
-        programme_ids = _seed_programmes(cursor, content, now)
-        opportunities = _seed_opportunities(cursor, rng, content, programme_ids, now)
+        staff = _seed_users(rng, spec)
+        programme_ids = _seed_programmes(cursor, content, now, spec)
+        opportunities = _seed_opportunities(cursor, rng, content, programme_ids, now, spec)
         _seed_leads(cursor, programme_ids, staff["leads"])
-        meetings = _seed_meetings(cursor, rng, opportunities, now)
+        meetings = _seed_meetings(cursor, rng, opportunities, now, spec)
         _seed_glossary(cursor, content, now)
         log(f"{len(programme_ids)} programmes, {len(opportunities)} opportunities, "
             f"{sum(len(m) for m in meetings.values()):,} meetings")
@@ -425,7 +430,8 @@ def _seed_fresh(log):
         history = _History(cursor)
         count = _copy(
             cursor, ExpressionOfInterest, EOI_COLUMNS,
-            _expressions(rng, opportunities, meetings, staff["team"], now, history),
+            _expressions(rng, opportunities, meetings, staff["team"], now, history,
+                         spec["expressions"]),
             after_batch=history.flush,
         )
         log(f"{count:,} expressions of interest and {history.total:,} status changes copied "
@@ -444,11 +450,11 @@ def _seed_fresh(log):
         cursor.execute(
             "INSERT INTO bench_seed (id, spec, max_expression_id, seconds, seeded_at) "
             "VALUES (1, %s, %s, 0, now())",
-            [SPEC_TEXT, count],
+            [_spec_text(spec), count],
         )
 
 
-def _seed_users(rng):
+def _seed_users(rng, spec):
     User = get_user_model()
     team_group = Group.objects.filter(name="Involvement team").first()
     lead_group = Group.objects.filter(name="Programme lead").first()
@@ -466,7 +472,7 @@ def _seed_users(rng):
         if team_group:
             user.groups.add(team_group)
         users["team"].append(user.pk)
-    for n in range(SPEC["programmes"]):
+    for n in range(spec["programmes"]):
         user = User(username=f"bench-lead-{n}", first_name=rng.choice(FIRST_NAMES),
                     last_name=rng.choice(LAST_NAMES), email=f"lead{n}@example.nhs.uk",
                     is_staff=True)
@@ -482,10 +488,10 @@ def _paragraphs(lines):
     return "\n".join(lines) if isinstance(lines, list) else (lines or "")
 
 
-def _seed_programmes(cursor, content, now):
+def _seed_programmes(cursor, content, now, spec):
     names = [p["name"] for p in content["programmes"]]
     names += [n for n in PROGRAMME_NAMES if n not in names]
-    names = names[: SPEC["programmes"]]
+    names = names[: spec["programmes"]]
     rows = []
     for n, name in enumerate(names, start=1):
         source = content["programmes"][n % len(content["programmes"])]
@@ -499,14 +505,14 @@ def _seed_programmes(cursor, content, now):
     return list(range(1, len(rows) + 1))
 
 
-def _seed_opportunities(cursor, rng, content, programme_ids, now):
+def _seed_opportunities(cursor, rng, content, programme_ids, now, spec):
     sources = content["opportunities"]
     today = now.date()
     kinds = list(GROUP_WORDS)
     opportunities = []
     rows = []
     programme_weights = [1 / (i + 1) ** 0.7 for i in range(len(programme_ids))]
-    for n in range(1, SPEC["opportunities"] + 1):
+    for n in range(1, spec["opportunities"] + 1):
         source = sources[n % len(sources)]
         kind = rng.choices(kinds, [35, 25, 25, 15])[0]
         status = rng.choices(["open", "closed", "draft"], [55, 30, 15])[0]
@@ -561,14 +567,14 @@ def _seed_leads(cursor, programme_ids, leads):
     _copy(cursor, through, ["id", "programme_id", "user_id"], rows)
 
 
-def _seed_meetings(cursor, rng, opportunities, now):
+def _seed_meetings(cursor, rng, opportunities, now, spec):
     start = now - datetime.timedelta(days=365 * (YEARS - 1))
     span = 365 * YEARS * 86400
     meetings = {o["id"]: [] for o in opportunities}
     rows = []
     # Drafts have few meetings, busy opportunities many: 20,000 in all.
     weights = [0.2 if o["status"] == "draft" else 1.0 for o in opportunities]
-    owners = rng.choices(opportunities, weights, k=SPEC["meetings"])
+    owners = rng.choices(opportunities, weights, k=spec["meetings"])
     for n, opportunity in enumerate(owners, start=1):
         event = opportunity["kind"] == "event"
         kind = "event" if event else rng.choices(["meeting", "briefing", "taster"],
@@ -660,13 +666,12 @@ def reference_for(n):
     return f"{text[:4]}-{text[4:8]}-{text[8:]}"
 
 
-def _expressions(rng, opportunities, meetings, team, now, history):
+def _expressions(rng, opportunities, meetings, team, now, history, total_rows):
     """Yield the expression rows (escaped), adding their history rows to `history`.
 
     Random values are drawn a batch at a time and weighted choices are table look-ups: the
     seed has to make a million rows in well under a minute on a busy two-core machine."""
     random_ = rng.random
-    total_rows = SPEC["expressions"]
     now_ts = int(now.timestamp())
     span = 365 * YEARS * 86400
     first_ts = now_ts - span
