@@ -13,10 +13,15 @@ expressions the POST test created, sessions, queued email tasks). `fresh=True` r
 Every fresh seed runs in one transaction: the secondary indexes and unique constraints of the two
 big tables are dropped, the rows copied in, and the indexes rebuilt, so a failure leaves the
 database as it was.
+
+The seed empties only the tables it fills, so the database is as the migrations left it plus the
+seed's rows: the privacy notice involvement's migrations publish (which the form records the
+version of) and the staff groups stay.
 """
 
 import base64
 import datetime
+import importlib
 import io
 import json
 import random
@@ -336,6 +341,7 @@ def seed(fresh=False, log=print, spec=SPEC):
     """Make sure the bench data is there. Returns a dict describing it.
 
     `spec` is how many rows to make; the bench always uses SPEC, a test a few rows."""
+    _put_back_privacy_notices(log)
     with connection.cursor() as cursor:
         marker = _marker(cursor)
         if marker and not fresh and marker[0] == _spec_text(spec):
@@ -355,19 +361,57 @@ def seed(fresh=False, log=print, spec=SPEC):
     return {"reused": False, "seconds": seconds, **spec}
 
 
+def _put_back_privacy_notices(log):
+    """Earlier versions of this seed emptied the privacy notices along with the users (TRUNCATE
+    ... CASCADE: a notice refers to who wrote and published it), and later runs reuse such a
+    seed. Put back what involvement's migrations made there, through the migrations' own
+    functions, as tests/conftest.py does. A table with any notice in it is left as it is."""
+    PrivacyNotice = apps.get_model("involvement", "PrivacyNotice")
+    if PrivacyNotice.objects.exists():
+        return
+    first = importlib.import_module("involvement.migrations.0002_first_privacy_notice")
+    draft = importlib.import_module(
+        "involvement.migrations.0004_draft_notice_with_equality_monitoring"
+    )
+    with connection.schema_editor() as schema_editor:
+        first.create_first_notice(apps, schema_editor)
+        draft.create_draft(apps, schema_editor)
+    log("put back the privacy notices involvement's migrations make (an earlier seed had "
+        "emptied their table)")
+
+
 def _content_tables():
-    """Every table of the portal's own apps, plus users, sessions, tasks and the admin log."""
+    """The tables the seed empties and fills, but for the users (see _empty_content_tables):
+    every table of opportunities and applications, the users' groups and permissions, the admin
+    log, sessions and tasks."""
     models = [
         *apps.get_app_config("opportunities").get_models(),
         *apps.get_app_config("applications").get_models(),
-        get_user_model(),
         apps.get_model("admin", "LogEntry"),
     ]
     tables = {m._meta.db_table for m in models}
-    for model in models:
+    for model in [*models, get_user_model()]:
         for field in model._meta.local_many_to_many:
             tables.add(field.remote_field.through._meta.db_table)
     return sorted(tables | set(_transient_tables()))
+
+
+def _empty_content_tables(cursor):
+    """Empty what the seed fills and nothing else: what the migrations made elsewhere (the
+    privacy notices, the staff groups) stays as it is.
+
+    No CASCADE, which would also empty every table referring to one of these: the privacy
+    notices refer to users. Without it PostgreSQL refuses, naming the table, if a new table
+    outside the list refers to one in it, for someone to decide whether the bench owns it. The
+    users are not truncated, because the privacy notices refer to them, but deleted as the
+    portal deletes a user: a notice one of them had written or published (no migration makes
+    one) would stay, without who did it (on_delete=SET_NULL)."""
+    cursor.execute(f"TRUNCATE {', '.join(_content_tables())} RESTART IDENTITY")
+    User = get_user_model()
+    User.objects.all().delete()
+    cursor.execute(
+        f"SELECT setval(pg_get_serial_sequence('{User._meta.db_table}', 'id'), 1, false)"
+    )
 
 
 def _drop_secondary_indexes(cursor, table):
@@ -403,9 +447,8 @@ def _seed_fresh(log, spec):
     with transaction.atomic(), connection.cursor() as cursor:
         _marker(cursor)
         cursor.execute("DELETE FROM bench_seed")
-        tables = ", ".join(_content_tables())
         log("emptying the bench tables")
-        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        _empty_content_tables(cursor)
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
