@@ -168,7 +168,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background tasks (emails). On a laptop they run at once, in the request's process, after the
 # database transaction commits; in production TASKS_BACKEND is django-tasks-db's database
-# backend and `manage.py db_worker` runs them.
+# backend and `manage.py email_worker` runs them.
 TASKS = {
     "default": {
         "BACKEND": env.str(
@@ -176,6 +176,21 @@ TASKS = {
         ),
     }
 }
+# `manage.py email_worker` (involvement/worker.py) puts back in the queue an email task that a
+# worker has been "running" for longer than this: that worker died (killed, machine lost) while
+# sending. It must be longer than the longest real send, or an email still being sent would be
+# sent twice: the expression of interest task sends two emails, each allowed EMAIL_TIMEOUT (30)
+# seconds for the SMTP server to answer, so about a minute at worst; 300 leaves room for an SMTP
+# server slow at every step of the conversation and for clocks a little apart between machines.
+EMAIL_WORKER_STALE_SECONDS = env.int("EMAIL_WORKER_STALE_SECONDS", default=300)
+if not DEBUG and EMAIL_WORKER_STALE_SECONDS <= 2 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "Set EMAIL_WORKER_STALE_SECONDS above twice EMAIL_TIMEOUT, or emails still being sent "
+        "would be sent again."
+    )
+# The email queue counts as stalled (a warning on the admin's home page and in the log, and
+# `manage.py check_email_queue` failing) when an email has waited longer than this to be sent.
+EMAIL_QUEUE_ALERT_MINUTES = env.int("EMAIL_QUEUE_ALERT_MINUTES", default=15)
 
 # How long personal details are kept (`manage.py apply_retention`, run daily, anonymises them;
 # the privacy notice states these periods from the same settings). After an expression of
@@ -266,20 +281,25 @@ AXES_VERBOSE = False
 AXES_HTTP_RESPONSE_CODE = 429
 # The lock-out page says for how long, and whom to ask (involvement/security.py).
 AXES_LOCKOUT_CALLABLE = "involvement.security.locked_out_response"
-# Never keep a typed security code in django-axes's record of failed attempts.
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+# Never keep a typed security code, or a set-up link's token, in django-axes's record of failed
+# attempts.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "link"]
 # Before the lock, failures are slowed: after the 3rd failure for a username and address, another
 # attempt sooner than 30 seconds after the last failure is refused without checking the password.
 # Refused at once and counted in the cache, never by sleeping in the request, which would let
 # anyone tie up the server's few workers by failing to sign in (see involvement/security.py).
 STAFF_SIGN_IN_SLOW_AFTER = env.int("STAFF_SIGN_IN_SLOW_AFTER", default=3)
 STAFF_SIGN_IN_RETRY_WAIT = env.int("STAFF_SIGN_IN_RETRY_WAIT_SECONDS", default=30)
-# Whom staff ask when they are locked out or need two-factor sign-in set up.
+# Whom staff ask when they are locked out, lose their phone or need a new set-up link.
 STAFF_SIGN_IN_HELP_EMAIL = env.str("STAFF_SIGN_IN_HELP_EMAIL", default=TRUST_INVOLVEMENT_EMAIL)
 # Two-factor sign-in (TOTP) for every staff account; on by default in production. Admins invite
 # a member of staff to set up an authenticator app (involvement/admin.py) and never see its
-# secret or QR code.
+# secret or QR code: the portal emails the person a set-up link, which works for this many hours
+# and for one set-up only (involvement/two_factor.py).
 REQUIRE_STAFF_TWO_FACTOR = env.bool("REQUIRE_STAFF_TWO_FACTOR", default=not DEBUG)
+STAFF_SET_UP_LINK_HOURS = env.int("STAFF_SET_UP_LINK_HOURS", default=24)
+if STAFF_SET_UP_LINK_HOURS < 1:
+    raise ImproperlyConfigured("Set STAFF_SET_UP_LINK_HOURS to a whole number of hours, 1 or more.")
 OTP_TOTP_ISSUER = f"{TRUST_NAME} involvement portal"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Staff sessions end after 30 minutes idle and 12 hours in all.

@@ -1,5 +1,6 @@
 """The visitor's address, behind none, one or two of the trust's proxies
-(involvement/client_address.py), and the rate limit, django-axes and the security log that use it."""
+(involvement/client_address.py), and the rate limit, django-axes and the security log that
+use it."""
 
 import pytest
 from axes.models import AccessAttempt
