@@ -10,17 +10,11 @@ from django.utils.html import format_html
 
 from involvement.crispy_nhsuk import NHSField
 from involvement.models import PrivacyNotice
-from opportunities.models import Opportunity
 
 from .equality import EqualityResponse
 from .models import ExpressionOfInterest
 
 AgeBand = ExpressionOfInterest.AgeBand
-YOUNG_BANDS = {AgeBand.UNDER_16, AgeBand.AGE_16_17}
-ADULT_BANDS = {AgeBand.AGE_18_24, AgeBand.AGE_25_64, AgeBand.AGE_65_PLUS}
-# The youngest age in each band, to check an opportunity's minimum age.
-BAND_MINIMUM_AGE = {AgeBand.UNDER_16: 0, AgeBand.AGE_16_17: 16, AgeBand.AGE_18_24: 18,
-                    AgeBand.AGE_25_64: 25, AgeBand.AGE_65_PLUS: 65}
 
 UK_PHONE = re.compile(r"^(?:\+44|0044|0)(\d{9,10})$")
 
@@ -190,17 +184,9 @@ class ExpressionOfInterestForm(forms.ModelForm):
         """What an empty copy of this form depends on, for `{% public_form %}`."""
         return f"interest:{self.opportunity.pk}"
 
-    @property
-    def under_16_welcome(self):
-        """Whether under-16s can take part, so the form asks for a parent or carer."""
-        opportunity = self.opportunity
-        return opportunity.audience != Opportunity.Audience.ADULTS and (
-            not opportunity.minimum_age or opportunity.minimum_age < 16
-        )
-
     def under_16_section(self):
         # Only asked where under-16s can take part.
-        if not self.under_16_welcome:
+        if not self.opportunity.welcomes_under_16s:
             return None
         return Fieldset(
             "If you are under 16",
@@ -276,26 +262,9 @@ class ExpressionOfInterestForm(forms.ModelForm):
         band = data.get("age_band")
         if not band:
             return
-        opportunity = self.opportunity
-        if opportunity.audience == Opportunity.Audience.ADULTS and band in YOUNG_BANDS:
-            self.add_error(
-                "age_band",
-                "This opportunity is for adults aged 18 or over. "
-                "You can see the opportunities open to young people instead",
-            )
-            return
-        if opportunity.audience == Opportunity.Audience.YOUNG_PEOPLE and band in ADULT_BANDS:
-            self.add_error(
-                "age_band",
-                "This opportunity is for young people under 18. "
-                "You can see the opportunities open to adults instead",
-            )
-            return
-        minimum = opportunity.minimum_age
-        if minimum and band in BAND_MINIMUM_AGE and BAND_MINIMUM_AGE[band] < minimum:
-            self.add_error(
-                "age_band", f"This opportunity is for people aged {minimum} or over"
-            )
+        refusal = self.opportunity.age_refusal(*AgeBand(band).ages)
+        if refusal:
+            self.add_error("age_band", refusal)
             return
         if band == AgeBand.UNDER_16:
             if not data.get("parent_carer_name", "").strip():

@@ -147,6 +147,15 @@ class ExpressionOfInterest(models.Model):
         AGE_65_PLUS = "65_plus", "65 or over"
         PREFER_NOT_TO_SAY = "prefer_not_to_say", "Prefer not to say"
 
+        @property
+        def ages(self):
+            """The youngest and oldest age in the band (None: no upper limit), for
+            `Opportunity.age_refusal`; (None, None) when they preferred not to say."""
+            return {
+                "under_16": (0, 15), "16_17": (16, 17), "18_24": (18, 24), "25_64": (25, 64),
+                "65_plus": (65, None),
+            }.get(self.value, (None, None))
+
     class ContactMethod(models.TextChoices):
         EMAIL = "email", "Email"
         PHONE = "phone", "Phone"

@@ -318,6 +318,35 @@ class Opportunity(models.Model):
     def open_to_young_people(self):
         return self.audience in (self.Audience.YOUNG_PEOPLE, self.Audience.EVERYONE)
 
+    # Who may take part ---------------------------------------------------------------------
+
+    @property
+    def welcomes_under_16s(self):
+        """Whether people under 16 can take part (with their parent or carer's agreement)."""
+        return self.audience != self.Audience.ADULTS and (
+            not self.minimum_age or self.minimum_age < 16
+        )
+
+    def age_refusal(self, youngest, oldest):
+        """Why someone aged from `youngest` to `oldest` cannot take part, in words for them,
+        or None when they can. Either age may be None: not known, or no upper limit."""
+        if self.audience == self.Audience.ADULTS and oldest is not None and oldest < 18:
+            return (
+                "This opportunity is for adults aged 18 or over. "
+                "You can see the opportunities open to young people instead"
+            )
+        if (
+            self.audience == self.Audience.YOUNG_PEOPLE
+            and youngest is not None and youngest >= 18
+        ):
+            return (
+                "This opportunity is for young people under 18. "
+                "You can see the opportunities open to adults instead"
+            )
+        if self.minimum_age and youngest is not None and youngest < self.minimum_age:
+            return f"This opportunity is for people aged {self.minimum_age} or over"
+        return None
+
     def contact(self):
         """Who to ask: the opportunity's own contact, else its programme's, else the team's."""
         email = (
