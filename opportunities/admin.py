@@ -7,7 +7,7 @@ from django.utils.http import urlencode
 
 from applications.admin import ReadOnlyInlineFormSet
 from applications.models import Booking, ExpressionOfInterest
-from involvement.admin_mixins import ReadOnlyMixin
+from involvement.admin_common import ReadOnlyMixin
 from involvement.formats import day_date_and_time, time_range
 from involvement.page_cache import forget_public_pages
 

@@ -24,14 +24,13 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
-from involvement.admin_mixins import ReadOnlyMixin
+from involvement.admin_common import ReadOnlyMixin
 from involvement.formats import date_and_time, numeric_date, short_date, staff_name
 from opportunities.models import Meeting
 
-from .admin_export import choice_labels, export_csv
-from .admin_personal_data import record_viewing  # and registers the personal data pages
-from .equality import EqualityResponse
-from .models import (
+from ..admin_export import choice_labels, export_csv
+from ..equality import EqualityResponse
+from ..models import (
     FIRST_CONTACT_WORKING_DAYS,
     REFERENCE_ALPHABET,
     Booking,
@@ -41,7 +40,8 @@ from .models import (
     StaffNote,
     StatusChange,
 )
-from .paginator import EstimatedCountPaginator
+from ..paginator import EstimatedCountPaginator
+from .personal_data import record_viewing
 
 Status = ExpressionOfInterest.Status
 

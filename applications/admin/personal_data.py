@@ -17,10 +17,10 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 
-from involvement.admin_mixins import ReadOnlyMixin
+from involvement.admin_common import ReadOnlyMixin
 
-from .models import ExpressionViewing, PersonalDataRequest
-from .personal_data import Person, erase, subject_access_zip, zip_filename
+from ..models import ExpressionViewing, PersonalDataRequest
+from ..personal_data import Person, erase, subject_access_zip, zip_filename
 
 security_log = logging.getLogger("involvement.security")
 
