@@ -88,6 +88,16 @@ class ExpressionOfInterestQuerySet(models.QuerySet):
             return self.filter(opportunity__programme__leads=user)
         return self.none()
 
+    def for_staff_includes(self, user, programme):
+        """Whether `for_staff(user)` takes in the expressions of `programme`'s opportunities:
+        the same rule, asked of one programme."""
+        if user.is_superuser or user.has_perm("applications.view_all_expressions"):
+            return True
+        return (
+            user.has_perm("applications.view_expressionofinterest")
+            and programme.leads.filter(pk=user.pk).exists()
+        )
+
 
 class ExpressionOfInterest(models.Model):
     """One person's interest in one opportunity (or one event meeting)."""

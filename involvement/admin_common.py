@@ -1,4 +1,7 @@
-"""Small pieces the portal's admin classes share."""
+"""What the portal's admin modules share: read-only records, and custom admin pages."""
+
+from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
 
 
 class ReadOnlyMixin:
@@ -14,3 +17,33 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInlineFormSet(BaseInlineFormSet):
+    """An inline that only lists rows: it never reads the POST, so saving the page does not
+    need (or trust) anything from it, and forms posted without it still save."""
+
+    def __init__(self, data=None, files=None, **kwargs):
+        super().__init__(None, None, **kwargs)
+
+    def is_valid(self):
+        return True
+
+    def save(self, commit=True):
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        self.save_m2m = lambda: None
+        return []
+
+
+def render_admin_page(request, template, context, *, model_admin=None, site=None, status=200):
+    """A page of the admin's own that is not one of Django's (a confirmation, a report, a
+    sign-in step), with what every admin page has: the site's context (its titles, the
+    navigation, the user's permissions), links pointing at this site, and, for a page about a
+    model's records, the model's `opts` (breadcrumbs) and its admin's media (styles)."""
+    site = model_admin.admin_site if model_admin is not None else site
+    page = {**site.each_context(request), "subtitle": None}
+    if model_admin is not None:
+        page.update(opts=model_admin.opts, media=model_admin.media)
+    page.update(context)
+    request.current_app = site.name
+    return TemplateResponse(request, template, page, status=status)

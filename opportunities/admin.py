@@ -1,14 +1,16 @@
+"""The admin for programmes, opportunities, meetings and glossary terms.
+
+What applications adds to these pages (who is booked on a meeting, an opportunity's expressions
+of interest) is added by applications/admin/opportunities.py, which registers subclasses of the
+Opportunity and Meeting admins here: this app never imports applications.
+"""
+
 from django.contrib import admin, messages
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.http import urlencode
+from django.utils.html import format_html
 
-from applications.admin import ReadOnlyInlineFormSet
-from applications.models import Booking, ExpressionOfInterest
-from involvement.admin_common import ReadOnlyMixin
-from involvement.formats import day_date_and_time, time_range
+from involvement.formats import time_range
 from involvement.page_cache import forget_public_pages
 
 from .models import GlossaryTerm, Meeting, Opportunity, Programme
@@ -102,7 +104,7 @@ class OpportunityAdmin(admin.ModelAdmin):
         ("Listing", {"fields": ["position"]}),
     ]
 
-    readonly_fields = ["lay_partners_joined", "expressions_by_status"]
+    readonly_fields = ["lay_partners_joined"]
 
     class Media:
         css = {"all": ["admin/applications.css"]}
@@ -120,50 +122,7 @@ class OpportunityAdmin(admin.ModelAdmin):
                 ]})
                 for name, options in fieldsets
             ]
-        if self._sees_expressions(request, obj):
-            fieldsets = [
-                fieldsets[0],
-                ("Expressions of interest", {"fields": ["expressions_by_status"]}),
-                *fieldsets[1:],
-            ]
         return fieldsets
-
-    def _sees_expressions(self, request, opportunity):
-        """Whether this member of staff may see the opportunity's expressions of interest: the
-        same rule as ExpressionOfInterest.objects.for_staff, asked of one programme."""
-        user = request.user
-        if user.is_superuser or user.has_perm("applications.view_all_expressions"):
-            return True
-        return (
-            user.has_perm("applications.view_expressionofinterest")
-            and opportunity.programme.leads.filter(pk=user.pk).exists()
-        )
-
-    @admin.display(description="By status")
-    def expressions_by_status(self, opportunity):
-        counts = dict(
-            opportunity.expressions.order_by()
-            .values("status")
-            .annotate(count=Count("pk"))
-            .values_list("status", "count")
-        )
-        changelist = reverse("admin:applications_expressionofinterest_changelist")
-        rows = []
-        for status in ExpressionOfInterest.Status:
-            query = urlencode({"opportunity__id__exact": opportunity.pk, "status__exact": status})
-            colour = ExpressionOfInterest.STATUS_COLOURS[status]
-            rows.append((f"{changelist}?{query}", colour, status.label, counts.get(status, 0)))
-        total_query = urlencode({"opportunity__id__exact": opportunity.pk})
-        return format_html(
-            '<ul class="eoi-status-counts">{}</ul><p><a href="{}?{}">All {} expressions of '
-            "interest for this opportunity</a></p>",
-            format_html_join(
-                "",
-                '<li><a href="{}"><strong class="eoi-tag eoi-tag--{}">{}</strong> {}</a></li>',
-                rows,
-            ),
-            changelist, total_query, sum(counts.values()),
-        )
 
     @admin.display(description="Lay partners joined")
     def lay_partners_joined(self, opportunity):
@@ -214,58 +173,6 @@ class WhenFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MeetingBookingInline(ReadOnlyMixin, admin.TabularInline):
-    """Who is booked on the meeting, read-only. Staff act on a booking from the person's
-    expression of interest; a programme lead sees only their own programmes' people."""
-
-    model = Booking
-    formset = ReadOnlyInlineFormSet
-    extra = 0
-    fields = ["person", "booking_status", "booked", "reminder"]
-    readonly_fields = fields
-    verbose_name = "booking"
-    verbose_name_plural = "bookings"
-    can_delete = False
-    empty_value_display = "–"
-
-    def get_queryset(self, request):
-        visible = ExpressionOfInterest.objects.for_staff(request.user)
-        return (
-            super().get_queryset(request)
-            .filter(expression__in=visible)
-            .select_related("expression")
-            .order_by("created_at", "pk")
-        )
-
-    def has_view_permission(self, request, obj=None):
-        user = request.user
-        return user.is_superuser or user.has_perm("applications.view_expressionofinterest")
-
-    @admin.display(description="Person")
-    def person(self, booking):
-        expression = booking.expression
-        url = reverse(
-            f"{self.admin_site.name}:applications_expressionofinterest_change",
-            args=[expression.pk],
-        )
-        return format_html(
-            '<a href="{}">{}</a> <span class="eoi-quiet">{}</span>',
-            url, expression.full_name, expression.reference,
-        )
-
-    @admin.display(description="Status")
-    def booking_status(self, booking):
-        return booking.get_status_display()
-
-    @admin.display(description="Booked")
-    def booked(self, booking):
-        return day_date_and_time(booking.created_at)
-
-    @admin.display(description="Reminder sent")
-    def reminder(self, booking):
-        return day_date_and_time(booking.reminder_sent_at)
-
-
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
     # Six columns, so the table fits beside the navigation and the filters at 1280 pixels:
@@ -278,7 +185,6 @@ class MeetingAdmin(admin.ModelAdmin):
     search_fields = ["title", "opportunity__title", "location"]
     date_hierarchy = "starts_at"
     autocomplete_fields = ["opportunity"]
-    inlines = [MeetingBookingInline]
 
     class Media:
         css = {"all": ["admin/applications.css"]}

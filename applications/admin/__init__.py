@@ -1,6 +1,21 @@
-"""The admin the involvement team and programme leads work in all day."""
+"""The admin the involvement team and programme leads work in all day, a module a concern:
 
-from . import personal_data  # noqa: F401  (registers its admins)
-from .expressions import ExpressionOfInterestAdmin, ReadOnlyInlineFormSet
+expressions.py    ExpressionOfInterestAdmin: who sees what, the changelist, the change page
+actions.py        what staff do to the ticked expressions (assign, move, invite, export)
+views.py          the expression admin's own pages: move, invite, record a booking, the
+                  "assigned to" autocomplete, the equality monitoring report
+forms.py          the forms those use, and the staff picker
+filters.py        the changelist's filters
+inlines.py        what the change page lists: meeting bookings, staff notes, history
+display.py        how a person, a status and a list are shown
+personal_data.py  subject access, erasure, their record, and who viewed which expression
+opportunities.py  the opportunities admin's pages, with this app's rows added to them
 
-__all__ = ["ExpressionOfInterestAdmin", "ReadOnlyInlineFormSet"]
+Django's admin autodiscovery imports this package; importing the modules registers their
+admins.
+"""
+
+from . import opportunities, personal_data  # noqa: F401  (they register their admins)
+from .expressions import ExpressionOfInterestAdmin
+
+__all__ = ["ExpressionOfInterestAdmin"]

@@ -11,13 +11,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 
-from involvement.admin_common import ReadOnlyMixin
+from involvement.admin_common import ReadOnlyMixin, render_admin_page
 
 from ..models import ExpressionViewing, PersonalDataRequest
 from ..personal_data import Person, erase, subject_access_zip, zip_filename
@@ -104,17 +103,9 @@ class PersonalDataRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def _render(self, request, template, context, status=200):
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
-            request,
-            f"admin/applications/personaldatarequest/{template}",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "media": self.media,
-                **context,
-            },
-            status=status,
+        return render_admin_page(
+            request, f"admin/applications/personaldatarequest/{template}", context,
+            model_admin=self, status=status,
         )
 
     @method_decorator(sensitive_post_parameters())

@@ -1,5 +1,5 @@
 """Personal data: retention, subject access, erasure, and who viewed what
-(applications/personal_data.py, applications/admin_personal_data.py)."""
+(applications/personal_data.py, applications/admin/personal_data.py)."""
 
 import datetime
 import io

@@ -1,0 +1,168 @@
+"""What staff can do to the expressions of interest ticked in the changelist.
+
+Plain functions, as Django's admin actions may be: (model admin, request, queryset). The two
+that need more than a click ("not progressed", with a reason, and the invitation, with a
+meeting) show a confirmation page first.
+"""
+
+from django.contrib import admin, messages
+from django.utils import timezone
+
+from involvement.admin_common import render_admin_page
+
+from ..admin_export import export_csv
+from ..bookings import BookingError
+from ..models import Booking, ExpressionOfInterest, InvalidMove
+from .display import status_tag
+from .forms import InviteForm, NotProgressedForm
+
+Status = ExpressionOfInterest.Status
+
+
+@admin.action(description="Assign the selected to me", permissions=["change"])
+def assign_to_me(model_admin, request, queryset):
+    count = queryset.update(assigned_to=request.user, updated_at=timezone.now())
+    model_admin.message_user(
+        request, f"{count} expression(s) of interest assigned to you.", messages.SUCCESS
+    )
+
+
+@admin.action(description="Mark the selected as contacted", permissions=["move"])
+def mark_contacted(model_admin, request, queryset):
+    move_each(model_admin, request, queryset, Status.CONTACTED, reason="")
+
+
+@admin.action(description="Mark the selected as not progressed…", permissions=["move"])
+def not_progressed(model_admin, request, queryset):
+    form = NotProgressedForm(request.POST if "confirm" in request.POST else None)
+    if form.is_valid():
+        move_each(
+            model_admin, request, queryset, Status.NOT_PROGRESSED,
+            reason=form.cleaned_data["reason"],
+        )
+        return None
+    return render_admin_page(
+        request,
+        "admin/applications/expressionofinterest/not_progressed.html",
+        {
+            "title": "Mark as not progressed",
+            "rows": [
+                {
+                    "expression": expression,
+                    "tag": status_tag(expression),
+                    "can_move": Status.NOT_PROGRESSED in expression.allowed_moves(),
+                }
+                for expression in queryset.select_related("opportunity").order_by("pk")
+            ],
+            "form": form,
+            "action_name": "not_progressed",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+        model_admin=model_admin,
+    )
+
+
+@admin.action(
+    description="Invite the selected to a briefing or taster meeting…", permissions=["move"]
+)
+def invite_to_meeting(model_admin, request, queryset):
+    expressions = list(queryset.select_related("opportunity").order_by("pk"))
+    form = InviteForm(
+        request.POST if "confirm" in request.POST else None,
+        opportunity_ids={expression.opportunity_id for expression in expressions},
+    )
+    if form.is_valid():
+        invite_each(model_admin, request, expressions, form.cleaned_data["meeting"])
+        return None
+    return render_admin_page(
+        request,
+        "admin/applications/expressionofinterest/invite.html",
+        {
+            "title": "Invite to a briefing or taster meeting",
+            "bulk": True,
+            "rows": [
+                {
+                    "expression": expression,
+                    "tag": status_tag(expression),
+                    "can_invite": expression.can_be_invited,
+                }
+                for expression in expressions
+            ],
+            "form": form,
+            "action_name": "invite_to_meeting",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "can_add_meeting": request.user.has_perm("opportunities.add_meeting"),
+        },
+        model_admin=model_admin,
+    )
+
+
+@admin.action(description="Export the selected as a spreadsheet (CSV)", permissions=["export"])
+def export_as_csv(model_admin, request, queryset):
+    return export_csv(queryset)
+
+
+def invite(model_admin, request, expression, meeting):
+    """Invite one person (`ExpressionOfInterest.invite_to`), and say so in the admin's log."""
+    booking = expression.invite_to(meeting, by=request.user)
+    waiting = booking.status == Booking.Status.WAITLISTED
+    model_admin.log_change(
+        request, expression,
+        f"{'Put on the waiting list for' if waiting else 'Invited to'} {meeting}.",
+    )
+    return booking
+
+
+def invite_each(model_admin, request, expressions, meeting):
+    invited, waiting, refused = 0, 0, []
+    for expression in expressions:
+        try:
+            booking = invite(model_admin, request, expression, meeting)
+        except (BookingError, InvalidMove) as error:
+            refused.append(" ".join(error.messages))
+            continue
+        if booking.status == Booking.Status.WAITLISTED:
+            waiting += 1
+        else:
+            invited += 1
+    if invited:
+        model_admin.message_user(
+            request,
+            f"{invited} person(s) invited to {meeting}. Each has been emailed an invitation "
+            "with links to accept or decline.",
+            messages.SUCCESS,
+        )
+    if waiting:
+        model_admin.message_user(
+            request,
+            f"{meeting} is full: {waiting} person(s) put on its waiting list and emailed to "
+            "say so. They get the place automatically if someone declines.",
+            messages.WARNING,
+        )
+    if refused:
+        model_admin.message_user(
+            request, f"{len(refused)} not invited: " + " ".join(refused), messages.ERROR
+        )
+
+
+def move_each(model_admin, request, queryset, status, reason):
+    moved, refused = 0, []
+    label = Status(status).label
+    for expression in queryset.order_by("pk"):
+        try:
+            expression.move_to(status, by=request.user, reason=reason)
+        except InvalidMove as error:
+            refused.append(f"{expression.reference}: {' '.join(error.messages)}")
+        else:
+            moved += 1
+            model_admin.log_change(request, expression, f"Moved to {label}.")
+    if moved:
+        model_admin.message_user(
+            request, f"{moved} expression(s) of interest moved to “{label}”.", messages.SUCCESS
+        )
+    if refused:
+        model_admin.message_user(
+            request,
+            f"{len(refused)} could not move to “{label}”: " + " ".join(refused),
+            messages.ERROR,
+        )

@@ -1,0 +1,148 @@
+"""The forms of the expression of interest's own pages and actions: a move through the
+pipeline, "not progressed" with a reason, the invitation to a meeting, and who handles it."""
+
+from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from involvement.formats import staff_name
+from opportunities.models import Meeting
+
+from ..models import ExpressionOfInterest
+
+Status = ExpressionOfInterest.Status
+
+
+class MoveForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=Status.choices,
+        error_messages={
+            "required": "Choose where to move this expression of interest.",
+            "invalid_choice": "Choose one of the moves offered.",
+        },
+    )
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Required for “Not progressed”. Kept in the history.",
+    )
+
+
+class NotProgressedForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        error_messages={"required": "Give a reason why these are not progressing."},
+        help_text="One sentence is enough. It is kept in each expression's history.",
+    )
+
+
+# Meetings people are invited to from an expression of interest.
+INVITE_KINDS = [Meeting.Kind.BRIEFING, Meeting.Kind.TASTER]
+
+
+def invitable_meetings():
+    """Upcoming briefing and taster meetings, with the places each has taken."""
+    return (
+        Meeting.objects.upcoming()
+        .filter(kind__in=INVITE_KINDS)
+        .select_related("opportunity")
+        .with_places()
+    )
+
+
+def places_in_words(meeting):
+    if meeting.capacity is None:
+        return f"{meeting.places_taken()} booked, no limit"
+    left = meeting.places_left()
+    if left == 0:
+        waiting = f", {meeting.waiting_count} waiting" if meeting.waiting_count else ""
+        return f"full ({meeting.capacity} places{waiting}): they will go on the waiting list"
+    return f"{left} of {meeting.capacity} place{'' if meeting.capacity == 1 else 's'} left"
+
+
+def meeting_label(meeting, *, with_opportunity):
+    parts = [meeting.display_title]
+    if with_opportunity:
+        parts.append(meeting.opportunity.title)
+    parts += [meeting.when, meeting.place, places_in_words(meeting)]
+    return " – ".join(parts)
+
+
+def meeting_groups(meetings, opportunity_ids):
+    """Meetings grouped by opportunity: the expressions' own opportunities first, then every
+    other upcoming briefing or taster meeting. A list of (heading, meetings, is_own)."""
+    own, other = {}, []
+    for meeting in meetings:
+        if meeting.opportunity_id in opportunity_ids:
+            own.setdefault(meeting.opportunity.title, []).append(meeting)
+        else:
+            other.append(meeting)
+    groups = [(f"For {title}", its_meetings, True) for title, its_meetings in own.items()]
+    if other:
+        groups.append(("Other opportunities" if own else "Upcoming meetings", other, False))
+    return groups
+
+
+class InviteForm(forms.Form):
+    meeting = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the meeting to invite them to.",
+            "invalid_choice": "Choose one of the upcoming meetings offered.",
+        },
+    )
+
+    def __init__(self, *args, opportunity_ids, booked=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meetings = {meeting.pk: meeting for meeting in invitable_meetings()}
+        self.booked = booked or {}
+        self.groups = meeting_groups(self.meetings.values(), set(opportunity_ids))
+        self.fields["meeting"].choices = [
+            (heading, [
+                (str(meeting.pk), meeting_label(meeting, with_opportunity=not own))
+                for meeting in its_meetings
+            ])
+            for heading, its_meetings, own in self.groups
+        ]
+
+    def table(self):
+        """The choices as the page shows them: a table per group, a radio button per row."""
+        radios = {str(radio.data["value"]): radio for radio in self["meeting"]}
+        return [
+            {
+                "heading": heading,
+                "own": own,
+                "rows": [
+                    {
+                        "meeting": meeting,
+                        "radio": radios[str(meeting.pk)],
+                        "places": places_in_words(meeting),
+                        "booked": self.booked.get(meeting.pk),
+                    }
+                    for meeting in its_meetings
+                ],
+            }
+            for heading, its_meetings, own in self.groups
+        ]
+
+    def clean_meeting(self):
+        return self.meetings[int(self.cleaned_data["meeting"])]
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return staff_name(user)
+
+
+class StaffAutocomplete(AutocompleteSelect):
+    """Django's autocomplete box, searching staff through this admin rather than the user
+    admin, so leads and the team can assign without permission to see every user account."""
+
+    def get_url(self):
+        return reverse(f"{self.admin_site.name}:applications_expressionofinterest_assignees")
+
+
+def assignable_staff():
+    return get_user_model().objects.filter(is_staff=True, is_active=True)
+

@@ -1,0 +1,71 @@
+"""The opportunities admin's pages, with this app's rows on them.
+
+opportunities never imports applications, so its admin cannot show bookings or expressions of
+interest itself. Here its Opportunity and Meeting admins are extended and registered again, in
+their place: a meeting lists who is booked on it, and an opportunity counts its expressions of
+interest by status, for the staff allowed to see them.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+
+from opportunities.admin import MeetingAdmin, OpportunityAdmin
+from opportunities.models import Meeting, Opportunity
+
+from ..models import ExpressionOfInterest
+from .inlines import MeetingBookingInline
+
+
+class MeetingWithBookingsAdmin(MeetingAdmin):
+    inlines = [*MeetingAdmin.inlines, MeetingBookingInline]
+
+
+class OpportunityWithExpressionsAdmin(OpportunityAdmin):
+    readonly_fields = [*OpportunityAdmin.readonly_fields, "expressions_by_status"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and ExpressionOfInterest.objects.for_staff_includes(
+            request.user, obj.programme
+        ):
+            fieldsets = [
+                fieldsets[0],
+                ("Expressions of interest", {"fields": ["expressions_by_status"]}),
+                *fieldsets[1:],
+            ]
+        return fieldsets
+
+    @admin.display(description="By status")
+    def expressions_by_status(self, opportunity):
+        counts = dict(
+            opportunity.expressions.order_by()
+            .values("status")
+            .annotate(count=Count("pk"))
+            .values_list("status", "count")
+        )
+        changelist = reverse("admin:applications_expressionofinterest_changelist")
+        rows = []
+        for status in ExpressionOfInterest.Status:
+            query = urlencode({"opportunity__id__exact": opportunity.pk, "status__exact": status})
+            colour = ExpressionOfInterest.STATUS_COLOURS[status]
+            rows.append((f"{changelist}?{query}", colour, status.label, counts.get(status, 0)))
+        total_query = urlencode({"opportunity__id__exact": opportunity.pk})
+        return format_html(
+            '<ul class="eoi-status-counts">{}</ul><p><a href="{}?{}">All {} expressions of '
+            "interest for this opportunity</a></p>",
+            format_html_join(
+                "",
+                '<li><a href="{}"><strong class="eoi-tag eoi-tag--{}">{}</strong> {}</a></li>',
+                rows,
+            ),
+            changelist, total_query, sum(counts.values()),
+        )
+
+
+admin.site.unregister(Meeting)
+admin.site.register(Meeting, MeetingWithBookingsAdmin)
+admin.site.unregister(Opportunity)
+admin.site.register(Opportunity, OpportunityWithExpressionsAdmin)

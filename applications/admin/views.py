@@ -1,0 +1,226 @@
+"""The expression of interest admin's own pages, beyond Django's changelist and change page.
+
+Each is a function of (the model admin, the request, ...), given its URL by
+`ExpressionOfInterestAdmin.get_urls`, so every one goes through the model admin's
+`get_object` and permissions: a programme lead cannot reach another programme's expressions
+of interest here either.
+
+- move: a button on the change page moves the expression through the pipeline;
+- invite: choose a briefing or taster meeting, then invite the person to it;
+- record_booking: a booking's buttons (attended, did not attend, cancel);
+- assignees: the "assigned to" autocomplete's answers;
+- equality_report: the equality monitoring report, which sits here only because staff work here.
+"""
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+
+from involvement.admin_common import render_admin_page
+from involvement.formats import staff_name
+
+from ..bookings import BookingError
+from ..equality import EqualityResponse
+from ..models import Booking, ExpressionOfInterest, InvalidMove
+from .actions import invite as invite_and_log
+from .display import status_tag
+from .forms import InviteForm, MoveForm, assignable_staff
+
+Status = ExpressionOfInterest.Status
+
+
+def change_url(model_admin, expression):
+    return reverse(
+        f"{model_admin.admin_site.name}:applications_expressionofinterest_change",
+        args=[expression.pk],
+    )
+
+
+def _expression_to_act_on(model_admin, request, object_id):
+    expression = model_admin.get_object(request, unquote(object_id))
+    if not model_admin.has_move_permission(request, expression):
+        raise PermissionDenied
+    return expression
+
+
+def move(model_admin, request, object_id):
+    """Move one expression of interest through the pipeline, from its change page."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    expression = _expression_to_act_on(model_admin, request, object_id)
+    back = HttpResponseRedirect(change_url(model_admin, expression))
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            model_admin.message_user(request, " ".join(errors), messages.ERROR)
+        return back
+    status = Status(form.cleaned_data["status"])
+    try:
+        expression.move_to(status, by=request.user, reason=form.cleaned_data["reason"])
+    except InvalidMove as error:
+        model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
+    else:
+        model_admin.log_change(request, expression, f"Moved to {status.label}.")
+        model_admin.message_user(
+            request, f"{expression.reference} moved to “{status.label}”.", messages.SUCCESS
+        )
+    return back
+
+
+def invite(model_admin, request, object_id):
+    """Invite one person to a briefing or taster meeting: choose the meeting, then invite."""
+    expression = _expression_to_act_on(model_admin, request, object_id)
+    back = change_url(model_admin, expression)
+    if not expression.is_open:
+        model_admin.message_user(
+            request,
+            f"{expression.reference} has ended (“{expression.get_status_display()}”), "
+            "so cannot be invited to a meeting.",
+            messages.ERROR,
+        )
+        return HttpResponseRedirect(back)
+    booked = {
+        booking.meeting_id: booking.get_status_display().lower()
+        for booking in expression.bookings.exclude(status=Booking.Status.CANCELLED)
+    }
+    form = InviteForm(
+        request.POST if request.method == "POST" else None,
+        opportunity_ids={expression.opportunity_id},
+        booked=booked,
+    )
+    if form.is_valid():
+        meeting = form.cleaned_data["meeting"]
+        try:
+            booking = invite_and_log(model_admin, request, expression, meeting)
+        except (BookingError, InvalidMove) as error:
+            model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            if booking.status == Booking.Status.WAITLISTED:
+                model_admin.message_user(
+                    request,
+                    f"{meeting} is full, so {expression.reference} is on its waiting list. "
+                    "They have been emailed, and get the place automatically if someone "
+                    "declines.",
+                    messages.WARNING,
+                )
+            else:
+                model_admin.message_user(
+                    request,
+                    f"{expression.reference} invited to {meeting}. They have been emailed an "
+                    "invitation with links to accept or decline.",
+                    messages.SUCCESS,
+                )
+        return HttpResponseRedirect(back)
+    return render_admin_page(
+        request,
+        "admin/applications/expressionofinterest/invite.html",
+        {
+            "title": "Invite to a briefing or taster meeting",
+            "bulk": False,
+            "expression": expression,
+            "original": expression,
+            "status_tag": status_tag(expression),
+            "form": form,
+            "change_url": back,
+            "can_add_meeting": request.user.has_perm("opportunities.add_meeting"),
+        },
+        model_admin=model_admin,
+        status=400 if form.is_bound else 200,
+    )
+
+
+def record_booking(model_admin, request, object_id, booking_id):
+    """Record what happened to one booking: attended, did not attend, or cancelled."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    expression = _expression_to_act_on(model_admin, request, object_id)
+    booking = get_object_or_404(
+        expression.bookings.select_related("meeting__opportunity"), pk=booking_id
+    )
+    booking.expression = expression
+    back = HttpResponseRedirect(change_url(model_admin, expression))
+    outcome = request.POST.get("outcome")
+    meeting = booking.meeting
+    before = expression.status
+    try:
+        promoted = booking.record(outcome, by=request.user)
+    except (BookingError, InvalidMove) as error:
+        model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
+        return back
+
+    done = Booking.STAFF_OUTCOMES[outcome].lower()
+    model_admin.log_change(request, expression, f"{meeting}: {done}.")
+    message = f"{meeting}: recorded “{done}”."
+    if outcome == "cancel":
+        message = (
+            f"Booking for {meeting} cancelled. The person has not been emailed: let them know."
+        )
+        if promoted is not None:
+            reference = promoted.expression.reference
+            message += (
+                f" The place went to the first person waiting ({reference}), "
+                "who has been emailed."
+            )
+    if expression.status != before:
+        message += f" {expression.reference} moved to “{expression.get_status_display()}”."
+    if expression.status == Status.TASTER:
+        message += (
+            " Next: move them to “Joined” or “Not progressed” below, or to “Withdrawn” "
+            "if they decide it is not for them."
+        )
+    model_admin.message_user(request, message, messages.SUCCESS)
+    return back
+
+
+def assignees(model_admin, request):
+    """The autocomplete's answers for "assigned to": active staff matching what is typed."""
+    if not model_admin.has_change_permission(request):
+        raise PermissionDenied
+    staff = assignable_staff().order_by("first_name", "last_name", "username")
+    for word in request.GET.get("term", "").split():
+        staff = staff.filter(
+            Q(username__icontains=word) | Q(first_name__icontains=word)
+            | Q(last_name__icontains=word) | Q(email__icontains=word)
+        )
+    page = Paginator(staff, 20).get_page(request.GET.get("page"))
+    return JsonResponse({
+        "results": [{"id": str(user.pk), "text": staff_name(user)} for user in page],
+        "pagination": {"more": page.has_next()},
+    })
+
+
+def equality_report(model_admin, request):
+    """The equality monitoring report: how many people gave each answer, a year at a time.
+
+    It reads only counts of EqualityResponse rows, never a row, and nothing about expressions
+    of interest. There is no "all years" table: set beside the yearly ones, it would let a
+    hidden number be worked out by subtraction (all years, minus the other years).
+    """
+    if not request.user.has_perm("applications.view_equality_report"):
+        raise PermissionDenied
+    years = EqualityResponse.objects.years()
+    this_year = timezone.localdate().year
+    choices = sorted({this_year, *years}, reverse=True)
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = None
+    if year not in choices:
+        year = years[0] if years else this_year
+    return render_admin_page(
+        request,
+        "admin/applications/equality_report.html",
+        {
+            "title": "Equality monitoring report",
+            "year": year,
+            "years": choices,
+            "report": EqualityResponse.objects.filter(year=year).report(),
+        },
+        model_admin=model_admin,
+    )
