@@ -29,6 +29,14 @@ def new_reference():
     return f"{characters[:4]}-{characters[4:8]}-{characters[8:]}"
 
 
+def choice_labels(values, choices):
+    """The labels of a list of stored choice values, in the order the form lists them."""
+    labels = dict(choices.choices)
+    known = [choice.value for choice in choices if choice.value in values]
+    unknown = [value for value in values if value not in labels]
+    return [labels[value] for value in known] + unknown
+
+
 class InvalidMove(ValidationError):
     """A status move the pipeline does not allow; its message says why, for staff to read."""
 
@@ -288,6 +296,13 @@ class ExpressionOfInterest(models.Model):
     @property
     def is_under_16(self):
         return self.age_band == self.AgeBand.UNDER_16
+
+    # Connections and access needs are stored as codes; people read them as the form said them.
+    def connection_labels(self):
+        return choice_labels(self.connections, self.Connection)
+
+    def access_need_labels(self):
+        return choice_labels(self.access_needs, self.AccessNeed)
 
     def working_days_waiting(self, today=None):
         """Working days the person has waited to hear from us, or None once they have."""

@@ -15,7 +15,6 @@ moves. Each act is recorded as a PersonalDataRequest; the record of an erasure n
 references it anonymised, never the person.
 """
 
-import csv
 import datetime
 import io
 import json
@@ -29,7 +28,6 @@ from django.utils import timezone
 
 from involvement.formats import spreadsheet_time
 
-from .admin_export import choice_labels, spreadsheet_safe, yes_no
 from .models import (
     Booking,
     ExpressionOfInterest,
@@ -37,6 +35,7 @@ from .models import (
     StaffNote,
     StatusChange,
 )
+from .spreadsheets import BYTE_ORDER_MARK, subject_access_row, write_csv
 
 security_log = logging.getLogger("involvement.security")
 
@@ -204,7 +203,7 @@ class Person:
             .order_by("created_at")
         )
         return {
-            "expressions": [_expression_row(e, self.email) for e in expressions],
+            "expressions": [subject_access_row(e, self.email) for e in expressions],
             "bookings": [_booking_row(b) for b in bookings],
             "status_history": [_history_row(c) for c in history],
             "staff_notes": [_note_row(n) for n in notes],
@@ -223,41 +222,6 @@ class Person:
             "status_history": StatusChange.objects.filter(**mine).count(),
             "staff_notes": StaffNote.objects.filter(**mine).count(),
         }
-
-
-def _expression_row(e, email):
-    return {
-        "reference": e.reference,
-        "about": "you" if e.email.lower() == email.lower() else "you, as parent or carer",
-        "opportunity": e.opportunity.title,
-        "meeting": str(e.meeting) if e.meeting_id else "",
-        "full_name": e.full_name,
-        "email": e.email,
-        "phone": e.phone,
-        "preferred_contact": e.get_preferred_contact_display(),
-        "age_band": e.get_age_band_display(),
-        "parent_or_carer_name": e.parent_carer_name,
-        "parent_or_carer_contact": e.parent_carer_contact,
-        "parent_or_carer_agreed": yes_no(e.parent_carer_confirmed),
-        "connection_to_the_trust": "; ".join(
-            choice_labels(e.connections, ExpressionOfInterest.Connection)
-        ),
-        "connection_other": e.connection_other,
-        "why_interested": e.why_interested,
-        "relevant_experience": e.experience,
-        "access_needs": "; ".join(
-            choice_labels(e.access_needs, ExpressionOfInterest.AccessNeed)
-        ),
-        "other_access_needs": e.access_needs_other,
-        "when_you_can_attend": e.availability,
-        "agreed_to_privacy_notice": yes_no(e.privacy_consent),
-        "privacy_notice_version": e.privacy_notice_version,
-        "status": e.get_status_display(),
-        "reason_not_progressed": e.not_progressed_reason,
-        "sent": spreadsheet_time(e.submitted_at),
-        "first_contacted": spreadsheet_time(e.first_contacted_at),
-        "status_changed": spreadsheet_time(e.status_changed_at),
-    }
 
 
 def _booking_row(b):
@@ -342,8 +306,7 @@ def subject_access_zip(person, *, by, now=None):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():
-            # UTF-8 with a byte order mark, so Excel shows names such as Siobhán correctly.
-            archive.writestr(name, ("\ufeff" if name.endswith(".csv") else "") + text)
+            archive.writestr(name, (BYTE_ORDER_MARK if name.endswith(".csv") else "") + text)
     return buffer.getvalue(), record
 
 
@@ -355,10 +318,7 @@ def zip_filename(record):
 def _csv(rows):
     out = io.StringIO()
     if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+        write_csv(out, list(rows[0]), (row.values() for row in rows))
     return out.getvalue()
 
 

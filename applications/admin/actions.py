@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from involvement.admin_common import render_admin_page
 
-from ..admin_export import export_csv
 from ..bookings import BookingError
 from ..models import Booking, ExpressionOfInterest, InvalidMove
+from ..spreadsheets import export_csv
 from .display import status_tag
 from .forms import InviteForm, NotProgressedForm
 

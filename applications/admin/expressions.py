@@ -20,7 +20,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from involvement.formats import short_date, staff_name
 
-from ..admin_export import choice_labels
 from ..models import FIRST_CONTACT_WORKING_DAYS, REFERENCE_ALPHABET, ExpressionOfInterest, StaffNote
 from ..paginator import EstimatedCountPaginator
 from . import views
@@ -306,16 +305,13 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
             if booking.staff_outcomes()
         ]
 
-    # Connections and access needs are stored as codes; staff read them as the form said them.
     @admin.display(description="Connection to the trust")
     def connection_list(self, expression):
-        return bulleted(choice_labels(expression.connections, ExpressionOfInterest.Connection))
+        return bulleted(expression.connection_labels())
 
     @admin.display(description="Access needs and formats")
     def access_need_list(self, expression):
-        return bulleted(
-            choice_labels(expression.access_needs, ExpressionOfInterest.AccessNeed)
-        )
+        return bulleted(expression.access_need_labels())
 
     @admin.display(description="Email")
     def email_link(self, expression):
