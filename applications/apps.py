@@ -1,6 +1,17 @@
 from django.apps import AppConfig
 
 
+def lay_partner_joined_or_left(instance):
+    """Opportunity pages count the lay partners who joined through the portal. A new expression
+    of interest, or a note or assignment on one, changes no public page; joining and leaving do.
+    Every move is recorded as a StatusChange, so a move to or from "joined" is seen there, and
+    an expression saved as "joined" (created so, or edited) is seen on the expression."""
+    from .models import ExpressionOfInterest
+
+    statuses = {getattr(instance, name, None) for name in ("status", "from_status", "to_status")}
+    return ExpressionOfInterest.Status.JOINED in statuses
+
+
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = "Expressions of interest"
@@ -8,9 +19,10 @@ class ApplicationsConfig(AppConfig):
     def ready(self):
         from django.db.models import Count, Q
 
+        from involvement.page_cache import forget_when_changed
         from opportunities.models import count_with
 
-        from .models import Booking, ExpressionOfInterest
+        from .models import Booking, ExpressionOfInterest, StatusChange
 
         # Opportunity and meeting pages count rows of this app, which opportunities may not
         # import: this says how (see opportunities/models.py's docstring).
@@ -23,3 +35,7 @@ class ApplicationsConfig(AppConfig):
                 "expressions", filter=Q(expressions__status=ExpressionOfInterest.Status.JOINED)
             ),
         )
+        # What the public pages show of this app, so stored pages go when it changes: free
+        # places on events, and the lay partners who joined.
+        forget_when_changed(Booking)
+        forget_when_changed(ExpressionOfInterest, StatusChange, only_if=lay_partner_joined_or_left)

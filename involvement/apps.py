@@ -8,6 +8,4 @@ class InvolvementConfig(AppConfig):
     def ready(self):
         # Connect the sign-in signal that starts a staff session's idle timer, and the security
         # log's receivers for sign-in, failed sign-in and lock-out.
-        from . import middleware, page_cache, security  # noqa: F401
-
-        page_cache.connect_signals()
+        from . import middleware, security  # noqa: F401

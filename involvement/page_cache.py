@@ -14,9 +14,11 @@ What is safe to keep, and for whom:
 - Public pages hold no personal data: names and contact details never appear on them.
 
 Keeping it right: every page is kept with a "generation" that is replaced whenever something a
-public page shows is saved or deleted (programmes, opportunities, meetings, glossary terms,
-bookings, and a lay partner joining or leaving), at once and again when the transaction
-commits, so a page rebuilt by a request that ran in between is thrown away too. A page kept
+public page shows is saved or deleted, at once and again when the transaction commits, so a
+page rebuilt by a request that ran in between is thrown away too. Each app says which of its
+models those are, from its AppConfig.ready(), with `forget_when_changed()` (opportunities:
+programmes, opportunities, meetings and glossary terms; applications: bookings, and a lay
+partner joining or leaving). A page kept
 under another generation than the current one is never served; the generation and the page
 come back from Redis in one round trip.
 Admin actions that use `QuerySet.update()`, which sends no signals, call `forget_public_pages()`.
@@ -156,17 +158,6 @@ def cache_public_page(view=None, *, query=None):
     return wrapper
 
 
-def _forget_if_lay_partner_counts_change(sender, instance, **kwargs):
-    """Opportunity pages count the lay partners who joined through the portal. A new expression
-    of interest, or a note or assignment on one, changes no public page; joining and leaving
-    do. Every move is recorded as a StatusChange, so a move to or from "joined" is seen there,
-    and an expression saved as "joined" (created so, or edited) is seen here."""
-    joined = "joined"
-    statuses = {getattr(instance, name, None) for name in ("status", "from_status", "to_status")}
-    if joined in statuses:
-        forget_public_pages()
-
-
 def cached_fragment(name, build):
     """A part of a page kept with the public pages: `build()` once per generation, under `name`.
     For things the same for every visitor (see applications/templatetags/public_forms.py)."""
@@ -180,33 +171,30 @@ def cached_fragment(name, build):
     return fragment
 
 
-def connect_signals():
-    """Forget the stored pages when anything they show changes. Called from AppConfig.ready()."""
-    from django.apps import apps
+def forget_when_changed(*models, only_if=None):
+    """Forget the stored pages whenever a row of one of these models is saved or deleted (or,
+    for their many-to-many fields, linked or unlinked); with `only_if`, only when
+    `only_if(instance)` says the change shows on a public page.
+
+    Each app calls it from its AppConfig.ready() for the models whose rows its public pages
+    show, so this module never needs to know the apps or their rules.
+    """
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    for label in (
-        "opportunities.Programme",
-        "opportunities.Opportunity",
-        "opportunities.Meeting",
-        "opportunities.GlossaryTerm",
-        # Free places on events.
-        "applications.Booking",
-    ):
-        model = apps.get_model(label)
-        dispatch = f"forget_public_pages:{label}"
-        post_save.connect(forget_public_pages, sender=model, dispatch_uid=dispatch + ":save")
-        post_delete.connect(forget_public_pages, sender=model, dispatch_uid=dispatch + ":delete")
-        for field in model._meta.local_many_to_many:
-            m2m_changed.connect(
-                forget_public_pages,
-                sender=field.remote_field.through,
-                dispatch_uid=f"{dispatch}:{field.name}",
-            )
-    for label in ("applications.ExpressionOfInterest", "applications.StatusChange"):
-        for signal in (post_save, post_delete):
-            signal.connect(
-                _forget_if_lay_partner_counts_change,
-                sender=apps.get_model(label),
-                dispatch_uid=f"forget_public_pages:{label}:{signal is post_save}",
-            )
+    def receiver(sender, instance=None, **kwargs):
+        if only_if is None or only_if(instance):
+            forget_public_pages()
+
+    for model in models:
+        dispatch = f"forget_public_pages:{model._meta.label}"
+        # weak=False: the receiver is made here, and nothing else keeps it alive.
+        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"{dispatch}:save")
+        post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=f"{dispatch}:delete")
+        if only_if is None:
+            for field in model._meta.local_many_to_many:
+                m2m_changed.connect(
+                    receiver,
+                    sender=field.remote_field.through,
+                    weak=False,
+                    dispatch_uid=f"{dispatch}:{field.name}",
+                )

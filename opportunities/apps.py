@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class OpportunitiesConfig(AppConfig):
     name = "opportunities"
     verbose_name = "Opportunities"
+
+    def ready(self):
+        from involvement.page_cache import forget_when_changed
+
+        from .models import GlossaryTerm, Meeting, Opportunity, Programme
+
+        # Everything the public pages show of this app: stored pages go when any of it changes.
+        forget_when_changed(Programme, Opportunity, Meeting, GlossaryTerm)
