@@ -261,12 +261,12 @@ class ExpressionOfInterest(models.Model):
             models.Index(fields=["status", "-submitted_at"], name="expression_status"),
             models.Index(fields=["email"], name="expression_email"),
             models.Index(fields=["age_band"], name="expression_age_band"),
-            # Each proved with EXPLAIN ANALYZE on the 1,000,000-row bench data (see bench/):
-            # joined lay partners per opportunity, 686 ms -> 10 ms;
+            # Each proved with EXPLAIN ANALYZE on the bench's data (bench/), for:
+            # joined lay partners per opportunity;
             models.Index(fields=["opportunity", "status"], name="expression_opportunity_status"),
-            # the admin's opportunity filter with its default ordering, 57 ms -> 0.5 ms;
+            # the admin's opportunity filter with its default ordering;
             models.Index(fields=["opportunity", "-submitted_at"], name="expression_opp_recent"),
-            # "waiting more than 10 working days", 545 ms -> 13 ms.
+            # "waiting more than 10 working days" (ExpressionOfInterestQuerySet.overdue).
             models.Index(
                 fields=["-submitted_at"],
                 condition=models.Q(status="new", first_contacted_at__isnull=True),

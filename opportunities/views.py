@@ -71,7 +71,7 @@ def events_feed(request):
 @cache_public_page(query=lambda request: OpportunityFilterForm.page_cache_query(request.GET))
 def opportunity_list(request):
     # EXISTS, not a join and DISTINCT: that sorted every open opportunity's programme row
-    # (descriptions and all) to throw the repeats away, 3 of the page's 6 ms of SQL (bench/).
+    # (descriptions and all) to throw the repeats away, half the page's SQL time (bench/).
     programmes = list(
         Programme.objects.filter(Exists(Opportunity.objects.open().filter(programme=OuterRef("pk"))))
     )

@@ -1,11 +1,11 @@
 """`{% public_form form %}`: `{% crispy form %}` for the public forms, built once while empty.
 
-Why: bench/profile.py showed crispy-forms' rendering of the NHS.UK fields is about 85% of the
-form page's time (17.7 ms of a request, against 1 ms of SQL). An empty form is the same for
-everyone who opens it apart from its `submission_key`, so it is rendered once per form and
-opportunity (or meeting), kept with the public pages (involvement/page_cache.py, so it is
-forgotten when staff change the opportunity, its meetings or their places) and the key is put
-in on the way out. A form with answers or errors in it is always rendered for its person.
+Why: bench/profile.py showed crispy-forms' rendering of the NHS.UK fields is most of the form
+page's time, many times its SQL. An empty form is the same for everyone who opens it apart from
+its `submission_key`, so it is rendered once per form and opportunity (or meeting), kept with
+the public pages (involvement/page_cache.py, so it is forgotten when staff change the
+opportunity, its meetings or their places) and the key is put in on the way out. A form with
+answers or errors in it is always rendered for its person.
 """
 
 from crispy_forms.utils import render_crispy_form
