@@ -1,18 +1,21 @@
-"""The two emails sent when someone expresses interest: built here, sent by `applications.tasks`.
+"""The emails about expressions of interest and bookings: built here, sent by
+`applications.tasks` (how an email is put together is involvement/emails.py).
 
-Each email is an `EmailMultiAlternatives` with a plain-text body and an HTML alternative, both
-rendered from templates in `templates/emails/`. Text templates turn autoescaping off (a name
-like "O'Brien" must not become "O&#x27;Brien" in plain text); HTML templates keep it on.
+- When someone expresses interest: the confirmation to them (`confirmation_email`) and the
+  notification to the opportunity's contact (`notification_email`).
+- About a booked place (`booking_email`): an invitation, a registration for an event, a place on
+  the waiting list, a place that has come up, or a reminder.
+- To an opportunity's contact, about coming meetings nobody is booked on
+  (`empty_meetings_email`, from the reminders command).
+
+None repeats anything sensitive a person told us, and staff emails hold no personal details.
 """
 
-import re
-
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
 
+from involvement.emails import build_email, trust_context
 from involvement.formats import day_month_year, days_from_today, long_day, uk_time
 from opportunities.calendar import meeting_ics
 
@@ -21,35 +24,6 @@ CONTACT_WAYS = {
     "phone": "by phone",
     "either": "by email or phone",
 }
-
-
-def _trust_context():
-    return {
-        "trust_name": settings.TRUST_NAME,
-        "involvement_email": settings.TRUST_INVOLVEMENT_EMAIL,
-        "involvement_phone": settings.TRUST_INVOLVEMENT_PHONE,
-    }
-
-
-def _tidy_text(text):
-    """Template tags on their own lines leave stray spaces and blank lines: remove them."""
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
-
-
-def _build(name, context, *, to, reply_to=None):
-    subject = render_to_string(f"emails/{name}_subject.txt", context)
-    # A header cannot hold a line break, and the subject template may end with one.
-    subject = " ".join(subject.split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=_tidy_text(render_to_string(f"emails/{name}.txt", context)),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=to,
-        reply_to=reply_to,
-    )
-    message.attach_alternative(render_to_string(f"emails/{name}.html", context), "text/html")
-    return message
 
 
 def manage_link_lifetime():
@@ -68,7 +42,7 @@ def confirmation_email(expression):
     contact = opportunity.contact()
     days = manage_link_lifetime()
     context = {
-        **_trust_context(),
+        **trust_context(),
         "expression": expression,
         "opportunity": opportunity,
         "contact": contact,
@@ -77,7 +51,7 @@ def confirmation_email(expression):
         "link_days": days,
         "link_expires": day_month_year(days_from_today(days)),
     }
-    return _build(
+    return build_email(
         "expression_confirmation", context, to=[expression.email], reply_to=[contact["email"]]
     )
 
@@ -92,7 +66,7 @@ def notification_email(expression):
     """
     opportunity = expression.opportunity
     context = {
-        **_trust_context(),
+        **trust_context(),
         "expression": expression,
         "opportunity": opportunity,
         "programme": opportunity.programme,
@@ -101,7 +75,7 @@ def notification_email(expression):
         "admin_url": settings.SITE_URL
         + reverse("admin:applications_expressionofinterest_change", args=[expression.pk]),
     }
-    return _build("expression_notification", context, to=[opportunity.contact()["email"]])
+    return build_email("expression_notification", context, to=[opportunity.contact()["email"]])
 
 
 # Booking emails ------------------------------------------------------------------------------
@@ -156,7 +130,7 @@ def booking_email(booking, kind):
     contact = opportunity.contact()
     has_place = booking.holds_a_place
     context = {
-        **_trust_context(),
+        **trust_context(),
         "kind": kind,
         "booking": booking,
         "meeting": meeting,
@@ -175,7 +149,9 @@ def booking_email(booking, kind):
         ),
         "decline_url": booking_link(booking, "decline"),
     }
-    message = _build("booking_email", context, to=[expression.email], reply_to=[contact["email"]])
+    message = build_email(
+        "booking_email", context, to=[expression.email], reply_to=[contact["email"]]
+    )
     if has_place:
         message.attach(
             ics_filename(meeting), meeting_ics(meeting, joining_details=True), "text/calendar"
@@ -196,5 +172,5 @@ def empty_meetings_email(address, meetings):
         }
         for meeting in meetings
     ]
-    context = {**_trust_context(), "rows": rows, "count": len(rows)}
-    return _build("booking_empty_meetings", context, to=[address])
+    context = {**trust_context(), "rows": rows, "count": len(rows)}
+    return build_email("booking_empty_meetings", context, to=[address])

@@ -1,11 +1,16 @@
-"""Background tasks: the emails sent when someone expresses interest.
+"""Background tasks: the emails about expressions of interest and bookings (applications/emails.py).
 
-The form view saves the expression of interest and calls `queue_expression_emails` inside the
-same `transaction.atomic()` block. The task is only queued once the transaction commits, and
-it takes nothing but the expression's primary key: with the database backend the arguments
-are stored in the task table, which is no place for names or email addresses. The task reads
-everything else from the database when it runs, so an expression erased in the meantime is
-simply not emailed about.
+- `send_expression_emails`: the confirmation to the person and the notification to staff, when
+  someone expresses interest (queued by `queue_expression_emails`);
+- `send_booking_email`: one email to a booked person, an invitation, a registration, a place on
+  the waiting list, a place that has come up, or a reminder (queued by `queue_booking_email`,
+  from the views, `Booking.cancel`, `ExpressionOfInterest.invite_to` and the reminders).
+
+Whoever saves the change queues its email inside the same `transaction.atomic()` block. The
+task is only queued once the transaction commits, and it takes nothing but a primary key (and
+the kind of email): with the database backend the arguments are stored in the task table, which
+is no place for names or email addresses. The task reads everything else from the database when
+it runs, so a person erased in the meantime is simply not emailed.
 
 On a laptop TASKS uses the immediate backend (the task runs in the request's process, right
 after the commit). In production it is django-tasks-db's database backend, and
@@ -32,7 +37,7 @@ class ExpressionEmailError(Exception):
     """
 
 
-def _describe(error):
+def describe_error(error):
     """The error's type and SMTP reply codes, without its message.
 
     smtplib's messages can hold the recipient's address (SMTPRecipientsRefused lists them),
@@ -74,7 +79,7 @@ def send_expression_emails(expression_id):
         try:
             sent += build(expression).send()
         except Exception as error:
-            description = _describe(error)
+            description = describe_error(error)
             logger.warning(
                 "Could not send the %s email for expression of interest id=%s: %s",
                 kind, expression_id, description,
@@ -145,7 +150,7 @@ def send_booking_email(booking_id, kind):
     try:
         sent = booking_email(booking, kind).send()
     except Exception as error:
-        description = _describe(error)
+        description = describe_error(error)
         logger.warning(
             "Could not send the %s email for booking id=%s: %s", kind, booking_id, description
         )

@@ -12,10 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django_tasks import task
 
-from applications.emails import _build as build_email
-from applications.emails import uk_time
-
 from . import two_factor
+from .emails import build_email
+from .formats import uk_time
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from applications.emails import empty_meetings_email
 from applications.models import Booking
-from applications.tasks import _describe, queue_booking_email
+from applications.tasks import describe_error, queue_booking_email
 from opportunities.models import Meeting
 
 logger = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class Command(BaseCommand):
             except Exception as error:
                 logger.warning(
                     "Could not email staff about %s meeting(s) with nobody booked: %s",
-                    len(its_meetings), _describe(error),
+                    len(its_meetings), describe_error(error),
                 )
                 failed += len(its_meetings)
             else:
