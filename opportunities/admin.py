@@ -107,7 +107,7 @@ class OpportunityAdmin(admin.ModelAdmin):
     readonly_fields = ["lay_partners_joined"]
 
     class Media:
-        css = {"all": ["admin/applications.css"]}
+        css = {"all": ["admin/portal.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_lay_partner_counts()
@@ -187,7 +187,7 @@ class MeetingAdmin(admin.ModelAdmin):
     autocomplete_fields = ["opportunity"]
 
     class Media:
-        css = {"all": ["admin/applications.css"]}
+        css = {"all": ["admin/portal.css"]}
 
     def get_ordering(self, request):
         # See WhenFilter: the most recent past meeting first.

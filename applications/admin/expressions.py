@@ -104,7 +104,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
     ]
 
     class Media:
-        css = {"all": ["admin/applications.css"]}
+        css = {"all": ["admin/portal.css"]}
 
     # Who sees what ---------------------------------------------------------------------------
 
