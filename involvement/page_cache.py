@@ -18,9 +18,8 @@ public page shows is saved or deleted, at once and again when the transaction co
 page rebuilt by a request that ran in between is thrown away too. Each app says which of its
 models those are, from its AppConfig.ready(), with `forget_when_changed()` (opportunities:
 programmes, opportunities, meetings and glossary terms; applications: bookings, and a lay
-partner joining or leaving). A page kept
-under another generation than the current one is never served; the generation and the page
-come back from Redis in one round trip.
+partner joining or leaving). A page kept under another generation than the current one is
+never served; the generation and the page come back from Redis in one round trip.
 Admin actions that use `QuerySet.update()`, which sends no signals, call `forget_public_pages()`.
 PUBLIC_PAGE_CACHE_SECONDS bounds what changes with the clock alone: a meeting that has started
 leaves "upcoming" at most that long after.
