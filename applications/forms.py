@@ -19,6 +19,22 @@ AgeBand = ExpressionOfInterest.AgeBand
 UK_PHONE = re.compile(r"^(?:\+44|0044|0)(\d{9,10})$")
 
 
+def public_form_helper(*sections):
+    """crispy-forms' helper for a public form: the page's template writes the <form> tag, the
+    CSRF token and the error summary, so crispy only lays out the fields. A section given as
+    None is left out."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    helper.show_error_summary = False
+    helper.layout = Layout(*[section for section in sections if section is not None])
+    return helper
+
+
+def fieldset(legend, fields):
+    return Fieldset(legend, *[NHSField(name) for name in fields])
+
+
 def normalise_uk_phone(value):
     """A UK number in the forms people write it: 020 3312 5259, (020) 3312-5259, +44 7700 900982.
 
@@ -142,6 +158,14 @@ class ExpressionOfInterestForm(forms.ModelForm):
     # Long answers are welcome, but not unbounded.
     TEXT_LIMITS = {"why_interested": 5000, "experience": 5000, "availability": 1000}
 
+    # The questions in the order they are asked, under their headings. The parent or carer's
+    # questions come after the first section, where under-16s can take part.
+    SECTIONS = [
+        ("About you", ["full_name", "email", "phone", "preferred_contact", "age_band"]),
+        ("Your interest", ["connections", "connection_other", "why_interested", "experience"]),
+        ("Taking part", ["access_needs", "access_needs_other", "availability"]),
+    ]
+
     PRIVACY_CONSENT_LABEL = (
         "I have read the privacy notice and agree to the trust using my information "
         "to contact me about getting involved"
@@ -173,12 +197,14 @@ class ExpressionOfInterestForm(forms.ModelForm):
         )
         self.fields["parent_carer_confirmed"].required = False
 
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.show_error_summary = False
-        sections = self.layout_sections()
-        self.helper.layout = Layout(*[section for section in sections if section is not None])
+        about_you, *the_rest = self.SECTIONS
+        self.helper = public_form_helper(
+            fieldset(*about_you),
+            self.under_16_section(),
+            *[fieldset(*section) for section in the_rest],
+            NHSField("privacy_consent"),
+            "submission_key",
+        )
 
     def cache_variant(self):
         """What an empty copy of this form depends on, for `{% public_form %}`."""
@@ -188,40 +214,10 @@ class ExpressionOfInterestForm(forms.ModelForm):
         # Only asked where under-16s can take part.
         if not self.opportunity.welcomes_under_16s:
             return None
-        return Fieldset(
+        return fieldset(
             "If you are under 16",
-            NHSField("parent_carer_name"),
-            NHSField("parent_carer_contact"),
-            NHSField("parent_carer_confirmed"),
+            ["parent_carer_name", "parent_carer_contact", "parent_carer_confirmed"],
         )
-
-    def layout_sections(self):
-        return [
-            Fieldset(
-                "About you",
-                NHSField("full_name"),
-                NHSField("email"),
-                NHSField("phone"),
-                NHSField("preferred_contact"),
-                NHSField("age_band"),
-            ),
-            self.under_16_section(),
-            Fieldset(
-                "Your interest",
-                NHSField("connections"),
-                NHSField("connection_other"),
-                NHSField("why_interested"),
-                NHSField("experience"),
-            ),
-            Fieldset(
-                "Taking part",
-                NHSField("access_needs"),
-                NHSField("access_needs_other"),
-                NHSField("availability"),
-            ),
-            NHSField("privacy_consent"),
-            "submission_key",
-        ]
 
     def clean_full_name(self):
         # Any script, apostrophes and hyphens are all names: only surrounding space is removed.
@@ -341,6 +337,11 @@ class EventRegistrationForm(ExpressionOfInterestForm):
 
     TEXT_LIMITS = {}
 
+    SECTIONS = [
+        ("About you", ["full_name", "email", "phone", "age_band"]),
+        ("Taking part", ["access_needs", "access_needs_other"]),
+    ]
+
     PRIVACY_CONSENT_LABEL = (
         "I have read the privacy notice and agree to the trust using my information "
         "to contact me about this event"
@@ -357,25 +358,6 @@ class EventRegistrationForm(ExpressionOfInterestForm):
             "In case we need to reach you about the event. For example, 07700 900 982."
         )
         self.fields["age_band"].help_text = "So we can check the event is right for you."
-
-    def layout_sections(self):
-        return [
-            Fieldset(
-                "About you",
-                NHSField("full_name"),
-                NHSField("email"),
-                NHSField("phone"),
-                NHSField("age_band"),
-            ),
-            self.under_16_section(),
-            Fieldset(
-                "Taking part",
-                NHSField("access_needs"),
-                NHSField("access_needs_other"),
-            ),
-            NHSField("privacy_consent"),
-            "submission_key",
-        ]
 
     def save(self, commit=True):
         expression = super().save(commit=False)
@@ -469,11 +451,7 @@ class EqualityMonitoringForm(forms.ModelForm):
             field.choices = EqualityResponse._meta.get_field(question).choices
             field.required = False
 
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.show_error_summary = False
-        self.helper.layout = Layout(*[
+        self.helper = public_form_helper(*[
             NHSField(
                 question,
                 size="m",

@@ -501,30 +501,29 @@ def _seed_users(rng, spec):
     User = get_user_model()
     team_group = Group.objects.filter(name="Involvement team").first()
     lead_group = Group.objects.filter(name="Programme lead").first()
-    users = {"team": [], "leads": []}
     admin = User(username=BENCH_STAFF, first_name="Bench", last_name="Admin",
                  email="bench-admin@example.nhs.uk", is_staff=True, is_superuser=True)
     admin.set_unusable_password()
     admin.save()
-    for n in range(12):
-        user = User(username=f"bench-team-{n}", first_name=rng.choice(FIRST_NAMES),
-                    last_name=rng.choice(LAST_NAMES), email=f"team{n}@example.nhs.uk",
-                    is_staff=True)
+
+    def staff(username, email, group):
+        user = User(username=username, first_name=rng.choice(FIRST_NAMES),
+                    last_name=rng.choice(LAST_NAMES), email=email, is_staff=True)
         user.set_unusable_password()
         user.save()
-        if team_group:
-            user.groups.add(team_group)
-        users["team"].append(user.pk)
-    for n in range(spec["programmes"]):
-        user = User(username=f"bench-lead-{n}", first_name=rng.choice(FIRST_NAMES),
-                    last_name=rng.choice(LAST_NAMES), email=f"lead{n}@example.nhs.uk",
-                    is_staff=True)
-        user.set_unusable_password()
-        user.save()
-        if lead_group:
-            user.groups.add(lead_group)
-        users["leads"].append(user.pk)
-    return users
+        if group:
+            user.groups.add(group)
+        return user.pk
+
+    return {
+        "team": [
+            staff(f"bench-team-{n}", f"team{n}@example.nhs.uk", team_group) for n in range(12)
+        ],
+        "leads": [
+            staff(f"bench-lead-{n}", f"lead{n}@example.nhs.uk", lead_group)
+            for n in range(spec["programmes"])
+        ],
+    }
 
 
 def _paragraphs(lines):

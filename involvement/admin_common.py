@@ -1,5 +1,6 @@
 """What the portal's admin modules share: read-only records, and custom admin pages."""
 
+from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 
@@ -17,6 +18,15 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    """A table of records nobody edits, on another record's page. Each subclass names its
+    columns in `fields`, and repeats them as `readonly_fields` (Django's checks need both)."""
+
+    extra = 0
+    can_delete = False
+    empty_value_display = "–"
 
 
 class ReadOnlyInlineFormSet(BaseInlineFormSet):

@@ -7,6 +7,13 @@ from .models import Opportunity
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
 
 
+def ticked(label, choices=()):
+    """A filter of checkboxes: any number ticked, none needed."""
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
 class OpportunityFilterForm(forms.Form):
     """The list page's filters, read from the query string so every result page has a URL.
 
@@ -17,27 +24,10 @@ class OpportunityFilterForm(forms.Form):
     q = forms.CharField(
         label="Search opportunities", required=False, max_length=200, strip=True
     )
-    kind = forms.MultipleChoiceField(
-        label="Type of involvement",
-        choices=Opportunity.Kind.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    programme = forms.MultipleChoiceField(
-        label="Area of work", required=False, widget=forms.CheckboxSelectMultiple
-    )
-    frequency = forms.MultipleChoiceField(
-        label="How often",
-        choices=Opportunity.Frequency.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    where = forms.MultipleChoiceField(
-        label="Where",
-        choices=list(Opportunity.PLACES.items()),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    kind = ticked("Type of involvement", Opportunity.Kind.choices)
+    programme = ticked("Area of work")  # its choices are the programmes with open opportunities
+    frequency = ticked("How often", Opportunity.Frequency.choices)
+    where = ticked("Where", list(Opportunity.PLACES.items()))
     who = forms.ChoiceField(
         label="Who can join",
         choices=[

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from involvement.admin_common import ReadOnlyInlineFormSet, ReadOnlyMixin
+from involvement.admin_common import ReadOnlyInline, ReadOnlyInlineFormSet
 from involvement.formats import date_and_time, day_date_and_time, staff_name
 
 from ..models import Booking, ExpressionOfInterest, StaffNote, StatusChange
@@ -48,15 +48,12 @@ class StaffNoteInline(admin.TabularInline):
         return date_and_time(note.created_at) if note.pk else "On saving"
 
 
-class StatusChangeInline(ReadOnlyMixin, admin.TabularInline):
+class StatusChangeInline(ReadOnlyInline):
     model = StatusChange
-    extra = 0
     fields = ["moved_from", "moved_to", "moved_by", "moved_at", "reason"]
     readonly_fields = fields
     verbose_name = "status change"
     verbose_name_plural = "history"
-    can_delete = False
-    empty_value_display = "–"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("by")
@@ -77,7 +74,8 @@ class StatusChangeInline(ReadOnlyMixin, admin.TabularInline):
     def moved_at(self, change):
         return date_and_time(change.at)
 
-class BookingInline(ReadOnlyMixin, admin.TabularInline):
+
+class BookingInline(ReadOnlyInline):
     """The person's places at meetings: read-only, with buttons to record what happened.
 
     The buttons belong to small forms outside the admin's change form (see the change form
@@ -88,13 +86,10 @@ class BookingInline(ReadOnlyMixin, admin.TabularInline):
     model = Booking
     fk_name = "expression"
     formset = ReadOnlyInlineFormSet
-    extra = 0
     fields = ["meeting_link", "booking_status", "booked", "reminder", "record"]
     readonly_fields = fields
     verbose_name = "meeting booking"
     verbose_name_plural = "meetings"
-    can_delete = False
-    empty_value_display = "–"
 
     def get_queryset(self, request):
         self.request = request
@@ -153,19 +148,16 @@ class BookingInline(ReadOnlyMixin, admin.TabularInline):
         )
 
 
-class MeetingBookingInline(ReadOnlyMixin, admin.TabularInline):
+class MeetingBookingInline(ReadOnlyInline):
     """Who is booked on the meeting, read-only. Staff act on a booking from the person's
     expression of interest; a programme lead sees only their own programmes' people."""
 
     model = Booking
     formset = ReadOnlyInlineFormSet
-    extra = 0
     fields = ["person", "booking_status", "booked", "reminder"]
     readonly_fields = fields
     verbose_name = "booking"
     verbose_name_plural = "bookings"
-    can_delete = False
-    empty_value_display = "–"
 
     def get_queryset(self, request):
         visible = ExpressionOfInterest.objects.for_staff(request.user)
