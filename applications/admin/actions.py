@@ -50,7 +50,7 @@ def not_progressed(model_admin, request, queryset):
                 {
                     "expression": expression,
                     "tag": status_tag(expression),
-                    "can_move": Status.NOT_PROGRESSED in expression.allowed_moves(),
+                    "left_out": Status.NOT_PROGRESSED not in expression.allowed_moves(),
                 }
                 for expression in queryset.select_related("opportunity").order_by("pk")
             ],
@@ -84,7 +84,7 @@ def invite_to_meeting(model_admin, request, queryset):
                 {
                     "expression": expression,
                     "tag": status_tag(expression),
-                    "can_invite": expression.can_be_invited,
+                    "left_out": not expression.can_be_invited,
                 }
                 for expression in expressions
             ],
