@@ -281,19 +281,22 @@ class ExpressionOfInterestForm(forms.ModelForm):
             data["parent_carer_contact"] = ""
             data["parent_carer_confirmed"] = False
 
+    # Choosing "Other" asks for the box beside it; without that choice the box is not kept.
+    # (question, its "Other" choice, the box, the error when the box is empty)
+    OTHER_ANSWERS = [
+        ("connections", ExpressionOfInterest.Connection.OTHER, "connection_other",
+         "Tell us how you are connected to the trust"),
+        ("access_needs", ExpressionOfInterest.AccessNeed.OTHER, "access_needs_other",
+         "Tell us what you need to take part"),
+    ]
+
     def _check_other_answers(self, data):
-        connections = data.get("connections") or []
-        if ExpressionOfInterest.Connection.OTHER in connections:
-            if not data.get("connection_other", "").strip():
-                self.add_error("connection_other", "Tell us how you are connected to the trust")
-        else:
-            data["connection_other"] = ""
-        needs = data.get("access_needs") or []
-        if ExpressionOfInterest.AccessNeed.OTHER in needs:
-            if not data.get("access_needs_other", "").strip():
-                self.add_error("access_needs_other", "Tell us what you need to take part")
-        else:
-            data["access_needs_other"] = ""
+        for question, other, box, error in self.OTHER_ANSWERS:
+            if other in (data.get(question) or []):
+                if not data.get(box, "").strip():
+                    self.add_error(box, error)
+            else:
+                data[box] = ""
 
     @staticmethod
     def privacy_notice_version():
