@@ -48,6 +48,38 @@ def _first_privacy_notice(request):
 
 
 @pytest.fixture
+def quick_passwords(settings):
+    """For tests that check many passwords: the real hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    """Background tasks (the emails) run as they are queued, whatever TASKS the environment
+    sets, and the links in emails point at a known site."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.SITE_URL = "https://involve.example.nhs.uk"
+
+
+@pytest.fixture
+def send_by_smtp(settings):
+    """Call with a port: email goes through Django's SMTP backend to a plain SMTP server of the
+    test's own on that loopback port."""
+
+    def to(port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 10
+
+    return to
+
+
+@pytest.fixture
 def staff_client(client, django_user_model):
     user = django_user_model.objects.create_user(
         "staff", "staff@example.nhs.uk", "a-long-test-password", is_staff=True, is_superuser=True

@@ -18,18 +18,11 @@ from tests.factories import (
     ProgrammeFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 Status = ExpressionOfInterest.Status
 BookingStatus = Booking.Status
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CHANGELIST = "admin:applications_expressionofinterest_changelist"
-
-
-@pytest.fixture(autouse=True)
-def _immediate_tasks(settings):
-    settings.TASKS = IMMEDIATE
-    settings.SITE_URL = "https://involve.example.nhs.uk"
 
 
 @pytest.fixture

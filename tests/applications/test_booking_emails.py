@@ -20,7 +20,6 @@ from tests.factories import ExpressionOfInterestFactory, MeetingFactory, Opportu
 pytestmark = pytest.mark.django_db
 
 Status = Booking.Status
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 SITE = "https://involve.example.nhs.uk"
 KINDS = ["invitation", "registered", "waitlisted", "promoted", "reminder"]
 
@@ -30,9 +29,7 @@ SUMMER_START = datetime.datetime(2027, 4, 6, 9, 0, tzinfo=datetime.UTC)  # 10am 
 
 
 @pytest.fixture(autouse=True)
-def _immediate_tasks(settings):
-    settings.TASKS = IMMEDIATE
-    settings.SITE_URL = SITE
+def _trust(settings, immediate_tasks):
     settings.TRUST_NAME = "Anytown Hospitals NHS Foundation Trust"
 
 

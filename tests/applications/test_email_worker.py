@@ -140,7 +140,7 @@ def free_port():
 
 
 @pytest.fixture
-def smtp_server(settings):
+def smtp_server(send_by_smtp):
     servers = []
 
     def start(**handler_options):
@@ -148,14 +148,7 @@ def smtp_server(settings):
         controller = Controller(handler, hostname="127.0.0.1", port=free_port())
         controller.start()
         servers.append(controller)
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = controller.port
-        settings.EMAIL_HOST_USER = ""
-        settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_USE_TLS = False
-        settings.EMAIL_USE_SSL = False
-        settings.EMAIL_TIMEOUT = 10
+        send_by_smtp(controller.port)
         return handler
 
     yield start

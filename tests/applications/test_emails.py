@@ -17,14 +17,9 @@ from applications.models import ExpressionOfInterest
 from applications.tasks import queue_expression_emails, send_expression_emails
 from tests.factories import ExpressionOfInterestFactory, OpportunityFactory
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
 
 @pytest.fixture(autouse=True)
-def _immediate_tasks(settings):
-    # Whatever TASKS_BACKEND the environment sets, these tests send at once.
-    settings.TASKS = IMMEDIATE
-    settings.SITE_URL = "https://involve.example.nhs.uk"
+def _trust(settings, immediate_tasks):
     settings.TRUST_NAME = "Anytown Hospitals NHS Foundation Trust"
 
 

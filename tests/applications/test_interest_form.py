@@ -1,4 +1,3 @@
-import uuid
 
 import pytest
 from django.urls import reverse
@@ -6,28 +5,13 @@ from django.urls import reverse
 from applications.models import ExpressionOfInterest
 from opportunities.models import Opportunity
 from tests.factories import OpportunityFactory
+from tests.factories import interest_answers as answers
 
 pytestmark = pytest.mark.django_db
 
 
 def form_url(opportunity):
     return reverse("applications:express_interest", args=[opportunity.slug])
-
-
-def answers(**overrides):
-    data = {
-        "full_name": "Siobhán O'Brien",
-        "email": "siobhan@example.com",
-        "phone": "",
-        "preferred_contact": "email",
-        "age_band": "25_64",
-        "connections": ["patient"],
-        "why_interested": "I was a patient on the children's ward with my son.",
-        "privacy_consent": "on",
-        "submission_key": str(uuid.uuid4()),
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 @pytest.fixture

@@ -11,16 +11,9 @@ from django.utils import timezone
 from applications.models import Booking
 from tests.factories import ExpressionOfInterestFactory, MeetingFactory, OpportunityFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 Status = Booking.Status
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-@pytest.fixture(autouse=True)
-def _immediate_tasks(settings):
-    settings.TASKS = IMMEDIATE
-    settings.SITE_URL = "https://involve.example.nhs.uk"
 
 
 @pytest.fixture

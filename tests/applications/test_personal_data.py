@@ -31,7 +31,12 @@ from applications.personal_data import (
     months_before,
 )
 from opportunities.models import Opportunity
-from tests.factories import ExpressionOfInterestFactory, MeetingFactory, OpportunityFactory
+from tests.factories import (
+    ExpressionOfInterestFactory,
+    MeetingFactory,
+    OpportunityFactory,
+    interest_answers,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -550,12 +555,9 @@ def test_after_erasure_the_sent_page_in_their_browser_shows_nothing_of_theirs(
 ):
     opportunity = OpportunityFactory()
     url = reverse("applications:express_interest", args=[opportunity.slug])
-    client.post(url, {
-        "full_name": "Siobhán O'Brien", "email": "siobhan@example.com",
-        "preferred_contact": "email", "age_band": "25_64", "connections": ["patient"],
-        "why_interested": "To help.", "privacy_consent": "on",
-        "submission_key": "7d1b2a3c-0000-4000-8000-000000000001",
-    })
+    client.post(url, interest_answers(
+        why_interested="To help.", submission_key="7d1b2a3c-0000-4000-8000-000000000001"
+    ))
     sent = reverse("applications:interest_sent", args=[opportunity.slug])
     reference = ExpressionOfInterest.objects.get(email="siobhan@example.com").reference
     assert reference in client.get(sent).content.decode()

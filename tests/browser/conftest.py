@@ -47,33 +47,29 @@ def playwright_browser():
         browser.close()
 
 
-def _new_page(browser, viewport, javascript=True):
+def _page(browser, request, viewport, javascript=True):
+    """A page in a browser context of its own, kept on the test for the screenshot taken when
+    it fails (below), and closed afterwards."""
     context = browser.new_context(viewport=viewport, java_script_enabled=javascript)
-    return context.new_page()
+    page = context.new_page()
+    request.node.browser_page = page
+    yield page
+    context.close()
 
 
 @pytest.fixture
 def phone(playwright_browser, request):
-    page = _new_page(playwright_browser, PHONE)
-    request.node.browser_page = page
-    yield page
-    page.context.close()
+    yield from _page(playwright_browser, request, PHONE)
 
 
 @pytest.fixture
 def phone_without_js(playwright_browser, request):
-    page = _new_page(playwright_browser, PHONE, javascript=False)
-    request.node.browser_page = page
-    yield page
-    page.context.close()
+    yield from _page(playwright_browser, request, PHONE, javascript=False)
 
 
 @pytest.fixture
 def desktop(playwright_browser, request):
-    page = _new_page(playwright_browser, DESKTOP)
-    request.node.browser_page = page
-    yield page
-    page.context.close()
+    yield from _page(playwright_browser, request, DESKTOP)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -10,6 +10,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.browser.forms import fill_in_interest_form
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WCAG_AA = {
@@ -216,13 +218,10 @@ def test_the_equality_questions_from_the_confirmation_page_have_no_violations(
     desktop.goto(
         live_server.url + reverse("applications:express_interest", args=[opportunity.slug])
     )
-    desktop.get_by_label("Full name", exact=True).fill("Amara Okafor")
-    desktop.get_by_label("Email address", exact=True).fill("amara@example.com")
-    desktop.get_by_label("Email", exact=True).check()
-    desktop.get_by_label("25 to 64").check()
-    desktop.get_by_label("I am, or have been, a patient").check()
-    desktop.get_by_label("Why are you interested?").fill("I was a patient.")
-    desktop.get_by_label("I have read the privacy notice").check()
+    fill_in_interest_form(
+        desktop, name="Amara Okafor", email="amara@example.com", age_band="25 to 64",
+        connection="I am, or have been, a patient", why="I was a patient.",
+    )
     desktop.get_by_role("button", name="Send").click()
     assert desktop.get_by_role("heading", level=1).inner_text() == (
         "We have your expression of interest"

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from applications.models import ExpressionOfInterest
 from opportunities.models import Opportunity
+from tests.browser.forms import fill_in_interest_form
 from tests.factories import ExpressionOfInterestFactory, MeetingFactory, OpportunityFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -105,13 +106,10 @@ def test_the_public_pages_break_no_rule(live_server, desktop):
     assert desktop.evaluate("document.activeElement.className").startswith("nhsuk-error-summary")
     violations.assert_none()
 
-    desktop.get_by_label("Full name").fill("Siobhán O'Brien")
-    desktop.get_by_label("Email address").fill("siobhan@example.com")
-    desktop.get_by_label("Email", exact=True).check()
-    desktop.get_by_label("25 to 64").check()
-    desktop.get_by_label("I am, or have been, a patient").check()
-    desktop.get_by_label("Why are you interested?").fill("I was a patient here last year.")
-    desktop.get_by_label("I have read the privacy notice").check()
+    fill_in_interest_form(
+        desktop, name="Siobhán O'Brien", email="siobhan@example.com", age_band="25 to 64",
+        connection="I am, or have been, a patient", why="I was a patient here last year.",
+    )
     desktop.get_by_role("button", name="Send").click()
     desktop.wait_for_url(
         live_server.url + reverse("applications:interest_sent", args=[opportunity.slug])

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.browser.forms import fill_in_interest_form, sent_expression
 from tests.browser.test_accessibility import assert_no_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -88,15 +89,12 @@ def test_a_person_on_a_phone_sends_an_expression_with_a_mistake_and_fixes_it(
     phone.get_by_role("button", name="Tell us you are interested").click()
     assert phone.get_by_role("heading", level=1).inner_text() == "Tell us you are interested"
 
-    phone.get_by_label("Full name", exact=True).fill("Nguyễn Văn An")
-    # The mistake: an email address without the @.
-    phone.get_by_label("Email address").fill("an.nguyen.example.com")
-    phone.get_by_label("Email", exact=True).check()
-    phone.get_by_label("65 or over").check()
-    phone.get_by_label("I live locally").check()
-    phone.get_by_label("Why are you interested?").fill("I use the app to book appointments.")
-    phone.get_by_label("Large print").check()
-    phone.get_by_label("I have read the privacy notice").check()
+    fill_in_interest_form(
+        # The mistake: an email address without the @.
+        phone, name="Nguyễn Văn An", email="an.nguyen.example.com", age_band="65 or over",
+        connection="I live locally", why="I use the app to book appointments.",
+        access_need="Large print",
+    )
     phone.get_by_role("button", name="Send").click()
 
     assert phone.title().startswith("Error: ")
@@ -131,7 +129,6 @@ def test_without_javascript_the_keyboard_sends_an_expression_with_a_mistake_and_
 ):
     """The same journey as test_keyboard's on a phone with JavaScript off: nothing moves focus
     for the person, so the page itself must lead them from the error summary to the answer."""
-    from applications.models import ExpressionOfInterest
     from tests.browser.test_keyboard import (
         assert_focus_visible,
         fill_the_form_by_keyboard,
@@ -192,11 +189,7 @@ def test_without_javascript_the_keyboard_sends_an_expression_with_a_mistake_and_
     tab_to(page, "button[type=submit]")
     press_and_wait_for_page(page, "Enter")
 
-    assert page.get_by_role("heading", level=1).inner_text() == (
-        "We have your expression of interest"
-    )
-    expression = ExpressionOfInterest.objects.get()
-    assert expression.reference in page.locator(".nhsuk-panel").inner_text()
+    expression = sent_expression(page)
     assert expression.email == "an.nguyen@example.com"
     assert expression.why_interested == "I use the app to book appointments."
     assert expression.age_band == "65_plus"

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.browser.forms import sent_expression
 from tests.browser.test_accessibility import assert_no_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -141,7 +142,6 @@ def trust_content():
 def test_the_keyboard_alone_sends_an_expression_of_interest_and_fixes_a_mistake(
     live_server, desktop, trust_content
 ):
-    from applications.models import ExpressionOfInterest
 
     page = desktop
     page.goto(live_server.url + reverse("opportunities:detail", args=["patient-flow"]))
@@ -182,11 +182,7 @@ def test_the_keyboard_alone_sends_an_expression_of_interest_and_fixes_a_mistake(
     tab_to(page, "button[type=submit]")
     press_and_wait_for_page(page, "Enter")
 
-    assert page.get_by_role("heading", level=1).inner_text() == (
-        "We have your expression of interest"
-    )
-    expression = ExpressionOfInterest.objects.get()
-    assert expression.reference in page.locator(".nhsuk-panel").inner_text()
+    expression = sent_expression(page)
     assert expression.email == "an.nguyen@example.com"
     assert expression.preferred_contact == "email"
     assert expression.age_band == "65_plus"

@@ -124,21 +124,14 @@ class Recorder:
 
 
 @pytest.fixture
-def smtp_server(settings):
+def smtp_server(send_by_smtp):
     handler = Recorder()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         handler.port = sock.getsockname()[1]
     controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = handler.port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
+    send_by_smtp(handler.port)
     yield handler
     handler.release()
     controller.stop()

@@ -16,6 +16,7 @@ from django.urls import reverse
 from applications.models import ExpressionOfInterest
 from opportunities.models import Opportunity
 from tests.factories import ExpressionOfInterestFactory, OpportunityFactory
+from tests.factories import interest_answers as answers
 
 pytestmark = pytest.mark.django_db
 
@@ -35,22 +36,6 @@ ESCAPED = {
 
 def form_url(opportunity):
     return reverse("applications:express_interest", args=[opportunity.slug])
-
-
-def answers(**overrides):
-    data = {
-        "full_name": "Siobhán O'Brien",
-        "email": "siobhan@example.com",
-        "phone": "",
-        "preferred_contact": "email",
-        "age_band": "25_64",
-        "connections": ["patient"],
-        "why_interested": "I was a patient on the children's ward with my son.",
-        "privacy_consent": "on",
-        "submission_key": str(uuid.uuid4()),
-    }
-    data.update(overrides)
-    return data
 
 
 # Answers that make a text box count: "other" boxes only when "Other" is chosen, the parent or

@@ -24,6 +24,7 @@ from tests.factories import (
     MeetingFactory,
     OpportunityFactory,
     PrivacyNoticeFactory,
+    interest_answers,
 )
 
 pytestmark = pytest.mark.django_db
@@ -278,30 +279,16 @@ def test_query_count_of_an_earlier_version(client, django_assert_max_num_queries
 # What people agree to ------------------------------------------------------------------------
 
 
-def interest_answers(email):
-    return {
-        "full_name": "Siobhán O'Brien",
-        "email": email,
-        "phone": "",
-        "preferred_contact": "email",
-        "age_band": "25_64",
-        "connections": ["patient"],
-        "why_interested": "I was a patient on the children's ward with my son.",
-        "privacy_consent": "on",
-        "submission_key": str(uuid.uuid4()),
-    }
-
-
 def test_new_expressions_record_the_newly_published_version_and_old_ones_keep_theirs(
     client, staff_client
 ):
     opportunity = OpportunityFactory(slug="patient-flow")
     form_url = reverse("applications:express_interest", args=[opportunity.slug])
-    client.post(form_url, interest_answers("before@example.com"))
+    client.post(form_url, interest_answers(email="before@example.com"))
     draft = PrivacyNoticeFactory(version="2027-01")
 
     staff_client.post(publish_url(draft))
-    client.post(form_url, interest_answers("after@example.com"))
+    client.post(form_url, interest_answers(email="after@example.com"))
 
     before = ExpressionOfInterest.objects.get(email="before@example.com")
     after = ExpressionOfInterest.objects.get(email="after@example.com")
@@ -334,7 +321,7 @@ def test_the_form_looks_up_the_notice_once_when_sent_and_never_to_show_itself(cl
     with CaptureQueriesContext(connection) as shown:
         html = client.get(form_url).content.decode()
     with CaptureQueriesContext(connection) as sent:
-        client.post(form_url, interest_answers("siobhan@example.com"))
+        client.post(form_url, interest_answers(email="siobhan@example.com"))
 
     def notice_queries(queries):
         return [q for q in queries.captured_queries if "involvement_privacynotice" in q["sql"]]

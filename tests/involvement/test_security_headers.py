@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from tests.factories import ExpressionOfInterestFactory, OpportunityFactory
+from tests.factories import ExpressionOfInterestFactory, OpportunityFactory, interest_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -136,12 +136,9 @@ def test_personal_pages_are_never_stored(client, opportunity, expression):
     }
     sent = client.post(
         form,
-        {
-            "full_name": "Siobhán O'Brien", "email": "siobhan@example.com",
-            "preferred_contact": "email", "age_band": "25_64", "connections": ["patient"],
-            "why_interested": "To help.", "privacy_consent": "on",
-            "submission_key": "0b9e8a2e-4a1c-4a4e-9a57-5f3c1c7d2a10",
-        },
+        interest_answers(
+            why_interested="To help.", submission_key="0b9e8a2e-4a1c-4a4e-9a57-5f3c1c7d2a10"
+        ),
     )
     assert sent.status_code == 302
     responses["form sent (redirect)"] = sent
@@ -188,12 +185,9 @@ def test_cookies_are_httponly_and_samesite(client, opportunity):
     csrf = client.get(form).cookies["csrftoken"]
     sent = client.post(
         form,
-        {
-            "full_name": "Siobhán O'Brien", "email": "siobhan@example.com",
-            "preferred_contact": "email", "age_band": "25_64", "connections": ["patient"],
-            "why_interested": "To help.", "privacy_consent": "on",
-            "submission_key": "7d5b3a52-35f8-4a4b-9d1f-0d1f6c1c2b3e",
-        },
+        interest_answers(
+            why_interested="To help.", submission_key="7d5b3a52-35f8-4a4b-9d1f-0d1f6c1c2b3e"
+        ),
     )
     session = sent.cookies["sessionid"]
 
@@ -205,7 +199,7 @@ def test_cookies_are_httponly_and_samesite(client, opportunity):
 # --- Production settings, in a subprocess ----------------------------------------------------
 
 PRODUCTION_REQUESTS = r"""
-import json, sys, uuid
+import json, sys
 
 import django
 django.setup()
@@ -213,7 +207,7 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 
 from django.test import Client
-from tests.factories import OpportunityFactory
+from tests.factories import OpportunityFactory, interest_answers
 
 opportunity = OpportunityFactory(slug="patient-flow")
 host = "involvement.example.nhs.uk"
@@ -231,12 +225,7 @@ form = "/opportunities/patient-flow/interest/"
 out = {
     "home": seen(https.get("/")),
     "form": seen(https.get(form)),
-    "sent": seen(https.post(form, {
-        "full_name": "Siobhán O'Brien", "email": "siobhan@example.com",
-        "preferred_contact": "email", "age_band": "25_64", "connections": ["patient"],
-        "why_interested": "To help.", "privacy_consent": "on",
-        "submission_key": str(uuid.uuid4()),
-    })),
+    "sent": seen(https.post(form, interest_answers(why_interested="To help."))),
     "admin login": seen(https.get("/admin/login/")),
     "plain http": seen(http.get("/opportunities/?q=flow")),
     "healthz over plain http": seen(http.get("/healthz")),

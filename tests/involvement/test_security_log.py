@@ -20,7 +20,7 @@ from involvement.middleware import StaffSessionTimeoutMiddleware
 from involvement.security import log_export, username_hash
 from tests.factories import ExpressionOfInterestFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_passwords")]
 
 LOGIN = "/admin/login/"
 PASSWORD = "a-long-test-password"
@@ -30,11 +30,6 @@ WRONG_PASSWORD = "Tr0ub4dor&3-wrong"
 TYPED_USERNAME = "jo.bloggs.typed"
 PUBLIC_NAME = "Wilhelmina Quartermaine"
 PUBLIC_EMAIL = "wilhelmina.q@example.com"
-
-
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

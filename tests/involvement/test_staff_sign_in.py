@@ -16,19 +16,13 @@ from django.utils import timezone
 
 from involvement.security import failures_cache_key
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_passwords")]
 
 LOGIN = "/admin/login/"
 PASSWORD = "a-long-test-password"
 WRONG = "not-the-password-at-all"
 INVALID = "Enter the right username and password for a staff account."
 TOO_SOON = "Wait 30 seconds before trying again."
-
-
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    # These tests check many passwords; the real hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from involvement.admin import SET_UP_SESSION_KEY
 from tests.involvement.authenticator import code, wrong_code
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_passwords")]
 
 LOGIN = "/admin/login/"
 PASSWORD = "a-long-test-password"
@@ -31,11 +31,6 @@ ONE_MESSAGE = (
     "case-sensitive. Each code works once, for about 30 seconds."
 )
 TOO_SOON = "Wait 30 seconds before trying again."
-
-
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
