@@ -1,7 +1,6 @@
 """Factories set only what a valid row needs; each test states the data it depends on."""
 
 import datetime
-import uuid
 
 import factory
 from django.utils import timezone
@@ -95,23 +94,3 @@ class PrivacyNoticeFactory(factory.django.DjangoModelFactory):
             retention_lay_partner_years=6,
         )
 
-
-# What people send on the public forms ------------------------------------------------------
-
-
-def interest_answers(**overrides):
-    """A filled-in expression of interest form, as a browser sends it. An override of None
-    leaves that answer out."""
-    data = {
-        "full_name": "Siobhán O'Brien",
-        "email": "siobhan@example.com",
-        "phone": "",
-        "preferred_contact": "email",
-        "age_band": "25_64",
-        "connections": ["patient"],
-        "why_interested": "I was a patient on the children's ward with my son.",
-        "privacy_consent": "on",
-        "submission_key": str(uuid.uuid4()),
-    }
-    data.update(overrides)
-    return {name: value for name, value in data.items() if value is not None}

@@ -35,8 +35,8 @@ from tests.factories import (
     ExpressionOfInterestFactory,
     MeetingFactory,
     OpportunityFactory,
-    interest_answers,
 )
+from tests.public_forms import interest_answers
 
 pytestmark = pytest.mark.django_db
 

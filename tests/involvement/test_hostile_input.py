@@ -16,7 +16,7 @@ from django.urls import reverse
 from applications.models import ExpressionOfInterest
 from opportunities.models import Opportunity
 from tests.factories import ExpressionOfInterestFactory, OpportunityFactory
-from tests.factories import interest_answers as answers
+from tests.public_forms import interest_answers as answers
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,8 @@ from tests.factories import (
     MeetingFactory,
     OpportunityFactory,
     PrivacyNoticeFactory,
-    interest_answers,
 )
+from tests.public_forms import interest_answers
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from tests.factories import ExpressionOfInterestFactory, OpportunityFactory, interest_answers
+from tests.factories import ExpressionOfInterestFactory, OpportunityFactory
+from tests.public_forms import interest_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +208,8 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 
 from django.test import Client
-from tests.factories import OpportunityFactory, interest_answers
+from tests.factories import OpportunityFactory
+from tests.public_forms import interest_answers
 
 opportunity = OpportunityFactory(slug="patient-flow")
 host = "involvement.example.nhs.uk"
