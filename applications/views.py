@@ -1,9 +1,7 @@
 import logging
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from opportunities.models import Meeting, Opportunity
 
+from . import rate_limit
 from .emails import meeting_when
 from .forms import EqualityMonitoringForm, EventRegistrationForm, ExpressionOfInterestForm
 from .models import Booking, BookingError, ExpressionOfInterest, InvalidMove
@@ -35,34 +34,22 @@ def _opportunity_for_form(request, slug):
     )
 
 
-def _rate_limited(request):
-    """True once this address has sent EXPRESSION_RATE_LIMIT expressions in the window.
-
-    Only expressions that were saved count, so a person correcting mistakes is never blocked.
-    """
-    key = f"expression-rate:{request.META.get('REMOTE_ADDR', 'unknown')}"
-    return cache.get(key, 0) >= settings.EXPRESSION_RATE_LIMIT
-
-
-def _count_for_rate_limit(request):
-    key = f"expression-rate:{request.META.get('REMOTE_ADDR', 'unknown')}"
-    window = settings.EXPRESSION_RATE_LIMIT_WINDOW
-    if cache.add(key, 1, window):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
+def _already_saved(submission_key):
+    return (
+        submission_key is not None
+        and ExpressionOfInterest.objects.filter(submission_key=submission_key).exists()
+    )
 
 
 def _protected_form(request, form, on_valid, template, context):
     """Show or handle a public form, with the protections every public form has.
 
     A POST is refused, with every answer kept, when the box people are asked to leave empty
-    is filled in (400) or this address has sent a lot of forms lately (429). A valid form calls
-    `on_valid()`, which saves it and returns the redirect to the confirmation page
-    (post/redirect/get); only then is the send counted for the rate limit. A form with mistakes
-    is shown again with its errors (400).
+    is filled in (400) or this address has sent a lot of forms lately (429, applications/
+    rate_limit.py). A valid form takes a place under the rate limit and calls `on_valid()`,
+    which saves it and returns the redirect to the confirmation page (post/redirect/get). The
+    same form sent again finds the saved one and its confirmation, never a refusal. A form with
+    mistakes is shown again with its errors (400) and is not counted.
     """
     blocked = None
     status = 200
@@ -70,13 +57,18 @@ def _protected_form(request, form, on_valid, template, context):
         if request.POST.get("website"):
             blocked = "honeypot"
             status = 400
-        elif _rate_limited(request):
+        elif form.is_valid():
+            submission_key = form.cleaned_data.get("submission_key")
+            place = rate_limit.take_place(request, submission_key)
+            if place.allowed or _already_saved(submission_key):
+                try:
+                    return on_valid()
+                except BaseException:
+                    if place.counted:  # not saved after all, so the place is not used up
+                        rate_limit.give_back(request, submission_key)
+                    raise
             blocked = "rate_limit"
             status = 429
-        elif form.is_valid():
-            response = on_valid()
-            _count_for_rate_limit(request)
-            return response
         else:
             status = 400
     return render(request, template, {**context, "form": form, "blocked": blocked}, status=status)

@@ -11,13 +11,20 @@ With two-factor sign-in required:
   authenticator app (TOTP, django-otp), and only a session verified by such a code may use the
   admin. A session started any other way (`Client.force_login` in tests, for example) is
   treated as not signed in to the admin;
+* every failed sign-in gets the same page with the same message, whichever part was wrong
+  (username, password or code) and whether or not the person has an authenticator app yet.
+  A different answer once the password was right would tell whoever is guessing that they had
+  found it. The security log records the real reason, for the trust's IT. Each failure,
+  a wrong code included, counts towards the slow-down and the lock-out (security.py);
 * a member of staff without an authenticator app cannot get in. An admin sets one up for them:
-  Admin > "TOTP devices" > Add, choose the person, save. The next time that person signs in
-  with their username and password, they are shown a QR code to scan and asked for the code
-  their app then shows; once it is right, the app is confirmed and they are signed in. The
-  secret behind the QR code is made afresh at that moment, so the admin who made the
-  invitation never sees it. Unticking "Confirmed" on someone's device (a new phone, say) makes
-  them set it up again at their next sign-in.
+  Admin > "TOTP devices" > Add, choose the person, save. The portal emails them a set-up link
+  (involvement/two_factor.py, involvement/tasks.py). They open it, enter their password, scan
+  the QR code and type the code their app then shows; once it is right, the app is confirmed
+  and they are signed in, and the link stops working. The sign-in page never starts setting
+  up an app: with the password alone, whoever had it could set up an app of their own.
+  Unticking "Confirmed" on someone's app (a new phone, say), or the "Send a new set-up link"
+  action, sends a new link and stops the old one working. The very first administrator gets
+  their link from `manage.py set_up_authenticator USERNAME`.
 
 Every admin view is also wrapped so that a refused permission (403) and the request being
 handled are known to the security log (involvement/security.py).
@@ -39,7 +46,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.sites import AdminSite
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -52,21 +59,21 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import devices_for_user
 from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
-from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import security
+from . import security, two_factor
 from .models import PrivacyNotice, PublishedNoticeError
+from .tasks import queue_set_up_link_email
 from .views import privacy_notice_context
 
-# The half-finished sign-in of someone setting up their authenticator app: their password was
-# right, and they have this long to scan the QR code and type a code.
+# The half-finished set-up of someone who opened their set-up link and entered the right
+# password: they have this long to scan the QR code and type a code.
 SET_UP_SESSION_KEY = "two_factor_set_up"
 SET_UP_MINUTES = 10
 
@@ -75,15 +82,28 @@ def two_factor_required():
     return settings.REQUIRE_STAFF_TWO_FACTOR
 
 
-def pending_set_up(user):
-    """The authenticator app an admin has set up for this person and they have not yet
-    confirmed, if they have no confirmed one."""
-    if any(True for _ in devices_for_user(user, confirmed=True)):
-        return None
-    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+def too_soon_error(form):
+    wait = settings.STAFF_SIGN_IN_RETRY_WAIT
+    return ValidationError(
+        form.error_messages["too_soon"], code="too_soon",
+        params={"wait": f"{wait} second{'' if wait == 1 else 's'}"},
+    )
 
 
 # Sign-in forms -----------------------------------------------------------------------------------
+
+
+class OneTimeCodeInput(forms.TextInput):
+    """The box for a code from an authenticator app. A code works once, so a page shown again
+    after a failure starts with the box empty, ready for the app's next code."""
+
+    def __init__(self):
+        super().__init__(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+        )
+
+    def format_value(self, value):
+        return None
 
 
 class StaffAuthenticationForm(AdminAuthenticationForm):
@@ -95,111 +115,159 @@ class StaffAuthenticationForm(AdminAuthenticationForm):
             "Enter the right username and password for a staff account. "
             "Both are case-sensitive."
         ),
+        # Failures of every kind are counted (a wrong password or a wrong code), so this says
+        # nothing about which part was wrong.
         "too_soon": (
-            "You have entered a wrong password several times. "
+            "Signing in with this username has failed several times. "
             "Wait %(wait)s before trying again."
         ),
     }
 
     def clean(self):
         username = self.cleaned_data.get("username")
-        wait = settings.STAFF_SIGN_IN_RETRY_WAIT
         if username and security.sign_in_wait(self.request, username):
             security.log_event(
                 "sign-in-too-soon", self.request,
                 username_hash=security.username_hash(username),
             )
-            raise ValidationError(
-                self.error_messages["too_soon"], code="too_soon",
-                params={"wait": f"{wait} second{'' if wait == 1 else 's'}"},
-            )
+            raise too_soon_error(self)
         return super().clean()
+
+    def confirm_login_allowed(self, user):
+        try:
+            super().confirm_login_allowed(user)
+        except ValidationError:
+            # The right password for an account that may not use the admin: a failed sign-in
+            # like any other, counted as one.
+            self.refuse("not-staff" if user.is_active else "inactive")
+
+    def refuse(self, reason):
+        """Refuse a sign-in whose password was right, exactly as a wrong password is refused:
+        the same message, and counted towards the slow-down and the lock-out."""
+        # Nothing later (the page, the view) can then tell that the password was right.
+        self.user_cache = None
+        security.count_failed_sign_in(self.request, self.cleaned_data.get("username"), reason)
+        raise self.get_invalid_login_error()
 
 
 class StaffTwoFactorAuthenticationForm(OTPAuthenticationFormMixin, StaffAuthenticationForm):
-    """Username, password and the code from the person's authenticator app."""
+    """Username, password and the code from the person's authenticator app, with one message
+    for any failure (see the module's notes)."""
 
-    otp_device = forms.CharField(
-        required=False, widget=forms.Select, label="Authenticator app"
-    )
+    error_messages = {
+        **StaffAuthenticationForm.error_messages,
+        "invalid_login": (
+            "Enter the right username, password and security code. The username and password "
+            "are case-sensitive. Each code works once, for about 30 seconds."
+        ),
+    }
+
     otp_token = forms.CharField(
         required=False,
         max_length=12,
         label="Security code",
         help_text="The 6-digit code your authenticator app shows for this portal now.",
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
-        ),
+        widget=OneTimeCodeInput(),
     )
-    otp_challenge = forms.CharField(required=False)
 
-    otp_error_messages = {
-        **OTPAuthenticationFormMixin.otp_error_messages,
-        "token_required": "Enter the 6-digit security code from your authenticator app.",
-        "invalid_token": (
-            "The security code is not right. Enter the 6-digit code your authenticator app "
-            "shows now: each code works only once, for about 30 seconds."
-        ),
-        "device_required": "Choose the authenticator app you are using.",
-        "verification_not_allowed": "Wait a few seconds before entering another code.",
-        "n_failed_attempts": (
-            "A wrong security code has been entered %(failure_count)d times. Wait a few seconds "
-            "before entering another code."
-        ),
+    # django-otp's reasons for refusing a code, as the security log names them. Throttling
+    # (a code too soon after wrong ones) raises its error without a code.
+    OTP_REFUSALS = {
+        "token_required": "no-code",
+        "invalid_token": "wrong-code",
+        "device_required": "no-authenticator-app",
+        None: "code-too-soon",
     }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.set_up_device = None
 
     def clean_otp_token(self):
         return without_spaces(self.cleaned_data["otp_token"])
 
     def clean(self):
-        cleaned_data = super().clean()  # the password, which must be right before anything else
+        # The slow-down, then the password (a wrong one is counted by Django's authenticate()),
+        # then whether the account is a staff one.
+        cleaned_data = super().clean()
         user = self.get_user()
         if user is None:
-            return cleaned_data
-        device = pending_set_up(user)
-        if device is not None:
-            # The admin site's login view sends them on to set up their authenticator app.
-            self.set_up_device = device
-            raise ValidationError(
-                "Set up your authenticator app to finish signing in.", code="set_up"
-            )
+            return cleaned_data  # a username or password left empty: said beside the field
         if not any(True for _ in devices_for_user(user, confirmed=True)):
+            waiting = TOTPDevice.objects.filter(user=user, confirmed=False).exists()
+            reason = "set-up-pending" if waiting else "no-authenticator-app"
             security.log_event(
                 "two-factor-refused", self.request, level=logging.WARNING, user_id=user.pk,
-                reason="no-authenticator-app",
+                reason=reason,
             )
-            raise ValidationError(
-                "Your account needs two-factor sign-in, and it has not been set up yet. Ask the "
-                "portal's administrator (%(email)s) to set it up; then sign in again here.",
-                code="no_device", params={"email": settings.STAFF_SIGN_IN_HELP_EMAIL},
-            )
+            self.refuse(reason)
         try:
             self.clean_otp(user)
         except ValidationError as error:
+            reason = self.OTP_REFUSALS.get(error.code, "code-refused")
             security.log_event(
                 "two-factor-failed", self.request, level=logging.WARNING, user_id=user.pk,
-                reason=error.code or "code",
+                reason=reason,
             )
-            raise
+            self.refuse(reason)
         return cleaned_data
 
     def _chosen_device(self, user):
-        # Most people have one authenticator app: use it rather than asking them to choose.
-        device = super()._chosen_device(user)
-        if device is None and not self.cleaned_data.get("otp_device"):
-            devices = list(devices_for_user(user, confirmed=True, for_verify=True))
-            if len(devices) == 1:
-                device = devices[0]
-        return device
+        # Nobody is asked to choose an app: the choice could only be offered once the password
+        # was known to be right, which would show that it was. Most people have one app;
+        # someone with two is checked against the one whose code they typed.
+        devices = [
+            device for device in devices_for_user(user, confirmed=True, for_verify=True)
+            if isinstance(device, TOTPDevice)
+        ]
+        code = self.cleaned_data.get("otp_token") or ""
+        matching = (device for device in devices if two_factor.code_matches(device, code))
+        return next(matching, devices[0] if devices else None)
+
+    def _update_form(self, user):
+        # django-otp fills the password box in again, and lists the person's apps, once the
+        # password is right: both would show that it was.
+        pass
 
 
 def without_spaces(code):
     # Apps show "123 456"; people type what they see.
     return "".join(character for character in code if character not in " -")
+
+
+class SetUpPasswordForm(forms.Form):
+    """The password of the person a set-up link was sent to, before they see the QR code."""
+
+    # The link's token rides in the form rather than the address it posts to, so that
+    # django-axes, which keeps the address of every failed sign-in, never keeps the token.
+    link = forms.CharField(widget=forms.HiddenInput)
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password."},
+    )
+
+    error_messages = {
+        "invalid_password": "Enter the right password for your account. It is case-sensitive.",
+        "too_soon": StaffAuthenticationForm.error_messages["too_soon"],
+    }
+
+    def __init__(self, request, device, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.device = device
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        username = self.device.user.get_username()
+        if security.sign_in_wait(self.request, username):
+            security.log_event(
+                "sign-in-too-soon", self.request, username_hash=security.username_hash(username)
+            )
+            raise too_soon_error(self)
+        # authenticate() lets django-axes refuse a locked-out account and count a wrong password,
+        # as on the sign-in page.
+        user = authenticate(self.request, username=username, password=password)
+        if user is None or user.pk != self.device.user_id:
+            raise ValidationError(self.error_messages["invalid_password"], code="invalid_password")
+        return password
 
 
 class SetUpForm(forms.Form):
@@ -208,9 +276,7 @@ class SetUpForm(forms.Form):
         label="Security code",
         help_text="The 6-digit code your authenticator app now shows for this portal.",
         error_messages={"required": "Enter the 6-digit code your authenticator app shows."},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
-        ),
+        widget=OneTimeCodeInput(),
     )
 
     def clean_otp_token(self):
@@ -262,6 +328,14 @@ class StaffAdminSite(AdminSite):
     def get_urls(self):
         return [
             path("two-factor-set-up/", self.two_factor_set_up, name="two_factor_set_up"),
+            path(
+                "two-factor-set-up/link/<str:token>/", self.two_factor_set_up_link,
+                name="two_factor_set_up_link",
+            ),
+            path(
+                "two-factor-set-up/password/", self.two_factor_set_up_password,
+                name="two_factor_set_up_password",
+            ),
             *super().get_urls(),
         ]
 
@@ -273,23 +347,84 @@ class StaffAdminSite(AdminSite):
             "help_email": settings.STAFF_SIGN_IN_HELP_EMAIL,
             **(extra_context or {}),
         }
-        response = super().login(request, context)
-        form = (getattr(response, "context_data", None) or {}).get("form")
-        device = getattr(form, "set_up_device", None)
+        return super().login(request, context)
+
+    # Setting up an authenticator app from the emailed link -------------------------------------
+
+    def _set_up_link_device(self, request, token):
+        """The app the link is for, or None (logged, without the token) if the link is tampered
+        with, expired or already used."""
+        try:
+            return two_factor.device_for_set_up_link(token)
+        except two_factor.SetUpLinkError as error:
+            security.log_event(
+                "two-factor-set-up-link-refused", request, level=logging.WARNING,
+                reason=error.reason,
+            )
+            return None
+
+    def _set_up_page(self, request, template, title, status=200, **context):
+        context = {
+            **self.each_context(request),
+            "title": title,
+            "subtitle": None,
+            "help_email": settings.STAFF_SIGN_IN_HELP_EMAIL,
+            "link_hours": settings.STAFF_SET_UP_LINK_HOURS,
+            **context,
+        }
+        request.current_app = self.name
+        return TemplateResponse(request, template, context, status=status)
+
+    def _link_not_working(self, request):
+        response = self._set_up_page(
+            request, "admin/involvement/two_factor_set_up_link_not_working.html",
+            "This set-up link does not work", status=404,
+        )
+        # Django logs every 404 with its address, which here holds the link's token. The
+        # security log has already recorded the refusal, without it.
+        response._has_been_logged = True
+        return response
+
+    def _password_page(self, request, form):
+        return self._set_up_page(
+            request, "admin/involvement/two_factor_set_up_password.html",
+            "Set up two-factor sign-in", form=form, username=form.device.user.get_username(),
+        )
+
+    @method_decorator(never_cache)
+    @method_decorator(login_not_required)
+    def two_factor_set_up_link(self, request, token):
+        """The link in the set-up email: it asks for the password, and does nothing else.
+
+        Email security scanners open links to check them, so opening this one must change
+        nothing: the password is sent (POST) to `two_factor_set_up_password`.
+        """
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        device = self._set_up_link_device(request, token)
         if device is None:
-            return response
-        # Right password, and an authenticator app waiting to be set up: a new secret, shown
-        # only to them, on the set-up page.
-        device.key = default_key()
-        device.save(update_fields=["key"])
-        next_url = request.POST.get(REDIRECT_FIELD_NAME, "")
-        if not url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            next_url = ""
+            return self._link_not_working(request)
+        return self._password_page(
+            request, SetUpPasswordForm(request, device, initial={"link": token})
+        )
+
+    @method_decorator(sensitive_post_parameters("password", "link"))
+    @method_decorator(never_cache)
+    @method_decorator(csrf_protect)
+    @method_decorator(login_not_required)
+    def two_factor_set_up_password(self, request):
+        """The right password, with a link that still works, shows the QR code."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        device = self._set_up_link_device(request, request.POST.get("link", ""))
+        if device is None:
+            return self._link_not_working(request)
+        form = SetUpPasswordForm(request, device, request.POST)
+        if not form.is_valid():
+            return self._password_page(request, form)
         request.session[SET_UP_SESSION_KEY] = {
             "user": device.user_id, "device": device.pk, "started": int(time.time()),
-            "next": next_url,
+            "link": two_factor.fingerprint(device),
         }
         security.log_event("two-factor-set-up-started", request, user_id=device.user_id)
         return HttpResponseRedirect(reverse("admin:two_factor_set_up", current_app=self.name))
@@ -305,15 +440,13 @@ class StaffAdminSite(AdminSite):
         if not pending or time.time() - pending["started"] > SET_UP_MINUTES * 60:
             request.session.pop(SET_UP_SESSION_KEY, None)
             return HttpResponseRedirect(login_url)
-        device = (
-            TOTPDevice.objects.filter(
-                pk=pending["device"], user_id=pending["user"], confirmed=False,
-                user__is_active=True, user__is_staff=True,
-            )
-            .select_related("user")
-            .first()
-        )
-        if device is None:
+        device = two_factor.set_up_device(pending["device"])
+        if (
+            device is None
+            or device.user_id != pending["user"]
+            # A newer link has been sent since (and the app has a new secret).
+            or two_factor.fingerprint(device) != pending["link"]
+        ):
             request.session.pop(SET_UP_SESSION_KEY, None)
             return HttpResponseRedirect(login_url)
 
@@ -332,9 +465,7 @@ class StaffAdminSite(AdminSite):
                 user.otp_device = device  # django-otp keeps it in the session on login
                 security.log_event("two-factor-set-up", request, user_id=user.pk)
                 auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                return HttpResponseRedirect(
-                    pending["next"] or reverse("admin:index", current_app=self.name)
-                )
+                return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
             security.log_event(
                 "two-factor-failed", request, level=logging.WARNING, user_id=device.user_id,
                 reason="set-up",
@@ -346,18 +477,13 @@ class StaffAdminSite(AdminSite):
             )
 
         secret = base64.b32encode(device.bin_key).decode("ascii")
-        context = {
-            **self.each_context(request),
-            "title": "Set up two-factor sign-in",
-            "subtitle": None,
-            "form": form,
-            "qr_code": qr_code_data_uri(device.config_url),
-            "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-            "username": device.user.get_username(),
-            "help_email": settings.STAFF_SIGN_IN_HELP_EMAIL,
-        }
-        request.current_app = self.name
-        return TemplateResponse(request, "admin/involvement/two_factor_set_up.html", context)
+        return self._set_up_page(
+            request, "admin/involvement/two_factor_set_up.html", "Set up two-factor sign-in",
+            form=form,
+            qr_code=qr_code_data_uri(device.config_url),
+            secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+            username=device.user.get_username(),
+        )
 
 
 # The default admin site becomes the staff one. Its registry, headers and titles are kept: only
@@ -369,32 +495,68 @@ admin.site.__class__ = StaffAdminSite
 # Authenticator apps in the admin -----------------------------------------------------------------
 
 
+class StaffTOTPDeviceForm(forms.ModelForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        user = cleaned_data.get("user", getattr(self.instance, "user", None))
+        adding = self.instance.pk is None
+        unconfirming = "confirmed" in self.changed_data and not cleaned_data.get("confirmed")
+        if user is None or not (adding or unconfirming):
+            return cleaned_data
+        field = "user" if adding else "confirmed"
+        if not user.email:
+            self.add_error(
+                field,
+                f"{user.get_username()} has no email address, so the portal cannot send them "
+                "a link to set up their authenticator app. Add their email address to their "
+                "user account first.",
+            )
+        elif not (user.is_active and user.is_staff):
+            self.add_error(field, not_active_staff(user))
+        return cleaned_data
+
+
+def not_active_staff(user):
+    # Set-up links only work for active staff (involvement/two_factor.py): say so rather than
+    # send one that cannot work.
+    return (
+        f"{user.get_username()} is not an active staff account, so could not use the admin. "
+        "Tick “Active” and “Staff status” on their user account first."
+    )
+
+
 class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
     """Admins invite a member of staff to set up an authenticator app; they never see its
-    secret (settings.OTP_ADMIN_HIDE_SENSITIVE_DATA), and the person sets it up themselves."""
+    secret (settings.OTP_ADMIN_HIDE_SENSITIVE_DATA), and the person sets it up themselves from
+    the link the portal emails them."""
 
+    form = StaffTOTPDeviceForm
     list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    actions = ["send_new_set_up_link"]
 
     def get_list_display(self, request):
         return self.list_display
 
     def get_fieldsets(self, request, obj=None):
+        hours = settings.STAFF_SET_UP_LINK_HOURS
         if obj is None:
             return [(None, {
                 "fields": ["user", "name"],
                 "description": (
-                    "Choose the member of staff. When you save, they will be asked to set up "
-                    "an authenticator app on their phone the next time they sign in: they scan "
-                    "a QR code and type the code the app shows. Until then they cannot use the "
-                    "admin."
+                    "Choose the member of staff. When you save, the portal emails them a link "
+                    "to set up an authenticator app on their phone: they enter their password, "
+                    "scan a QR code and type the code the app shows. The link works for "
+                    f"{hours} hour{pluralize(hours)}. Until they have set it up they cannot "
+                    "use the admin."
                 ),
             })]
         return [
             (None, {
                 "fields": ["user", "name", "confirmed"],
                 "description": (
-                    "Untick “Confirmed” to make them set up their authenticator app again at "
-                    "their next sign-in (for example on a new phone). Delete this to remove it."
+                    "Untick “Confirmed” to make them set up their authenticator app again (for "
+                    "example on a new phone): the portal emails them a new set-up link. Delete "
+                    "this to remove it."
                 ),
             }),
             ("Use", {"fields": ["created_at", "last_used_at"]}),
@@ -403,10 +565,19 @@ class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
             }),
         ]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # An app belongs to the person who set it up: moving it to someone else would let
+            # whoever holds that phone sign in as them.
+            fields.append("user")
+        return fields
+
     def get_changeform_initial_data(self, request):
         return {"name": "Authenticator app", **super().get_changeform_initial_data(request)}
 
     def save_model(self, request, obj, form, change):
+        send_link = not change or ("confirmed" in form.changed_data and not obj.confirmed)
         if not change:
             obj.confirmed = False  # the person confirms it by typing a code from their app
         super().save_model(request, obj, form, change)
@@ -414,6 +585,50 @@ class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
             "two-factor-invited" if not obj.confirmed else "two-factor-device-changed",
             request, device_id=obj.pk, for_user_id=obj.user_id, **security.staff_fields(request),
         )
+        if send_link:
+            self._send_set_up_link(request, obj)
+
+    def _send_set_up_link(self, request, device):
+        two_factor.start_set_up(device)
+        queue_set_up_link_email(device)
+        security.log_event(
+            "two-factor-set-up-link-sent", request, device_id=device.pk,
+            for_user_id=device.user_id, **security.staff_fields(request),
+        )
+        hours = settings.STAFF_SET_UP_LINK_HOURS
+        self.message_user(
+            request,
+            f"The portal has emailed {device.user.get_username()} ({device.user.email}) a link "
+            f"to set up their authenticator app. It works for {hours} hour{pluralize(hours)}, "
+            "until they have set it up.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Send a new set-up link to the selected", permissions=["change"])
+    def send_new_set_up_link(self, request, queryset):
+        for device in queryset.select_related("user"):
+            username = device.user.get_username()
+            if device.confirmed:
+                self.message_user(
+                    request,
+                    f"{username}'s authenticator app is already set up, so no link was sent. "
+                    "To make them set it up again, untick “Confirmed” on it.",
+                    messages.WARNING,
+                )
+            elif not device.user.email:
+                self.message_user(
+                    request,
+                    f"{username} has no email address, so no link was sent. Add their email "
+                    "address to their user account first.",
+                    messages.ERROR,
+                )
+            elif not (device.user.is_active and device.user.is_staff):
+                self.message_user(
+                    request, f"No link was sent: {not_active_staff(device.user)}", messages.ERROR
+                )
+            else:
+                self._send_set_up_link(request, device)
+                self.log_change(request, device, "Sent a new set-up link.")
 
     def delete_model(self, request, obj):
         security.log_event(

@@ -26,17 +26,17 @@ leaves "upcoming" at most that long after.
 
 import hashlib
 import uuid
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 
 GENERATION_KEY = "public-pages:generation"
 # Kept with the page, so a stored page is rebuilt if this file's idea of a page changes.
-FORMAT = 1
+FORMAT = 2
 
 
 def _generation():
@@ -81,9 +81,17 @@ def _cacheable(request):
 
 
 def _key(request):
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{request.GET.urlencode()}"
     digest = hashlib.sha256(address.encode()).hexdigest()
     return f"public-page:{FORMAT}:{digest}"
+
+
+def keep_out(response):
+    """Mark a response as not to be kept: the view found its query string asked for something
+    that does not exist (an unknown programme, a page past the last), so it is not a real page
+    and must not take a place in the cache."""
+    response.keep_out_of_public_cache = True
+    return response
 
 
 def _storable(request, response):
@@ -92,18 +100,43 @@ def _storable(request, response):
         and response.status_code == 200
         and not response.streaming
         and not response.cookies
+        and not getattr(response, "keep_out_of_public_cache", False)
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not getattr(getattr(request, "session", None), "modified", False)
     )
 
 
-def cache_public_page(view):
-    """Serve a public view from the cache to visitors who are not signed in (see above)."""
+def _canonical_query(pairs):
+    query = QueryDict(mutable=True)
+    for name, value in pairs:
+        query.appendlist(name, value)
+    query._mutable = False
+    return query
+
+
+def cache_public_page(view=None, *, query=None):
+    """Serve a public view from the cache to visitors who are not signed in (see above).
+
+    A page's key is its path and the query parameters its view understands, and nothing else,
+    so parameters nobody's page depends on (`?utm_source=...`, or random ones from a scanner)
+    cannot multiply what is kept. A view that reads no parameters needs nothing more: any
+    query string gets the page without one. A view that reads some gives `query`, a function
+    of the request returning the parameters it understands, checked and in a fixed order, as
+    (name, value) pairs, or None when the page should not be kept at all (a free-text search).
+    The page is then built from exactly those parameters, so what is kept under a key is what
+    that key says, whatever else the address carried.
+    """
+    if view is None:
+        return partial(cache_public_page, query=query)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not settings.PUBLIC_PAGE_CACHE_SECONDS or not _cacheable(request):
             return view(request, *args, **kwargs)
+        pairs = query(request) if query is not None else []
+        if pairs is None:
+            return view(request, *args, **kwargs)
+        request.GET = _canonical_query(pairs)
         key = _key(request)
         generation, kept = _lookup(key)
         if kept is not None:

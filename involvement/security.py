@@ -4,17 +4,23 @@ Security events go to the `involvement.security` logger (its own handler and for
 settings.LOGGING), one line per event as `event=... key=value ...`. Each record also carries
 `security_event` and `security_fields` attributes for tests and log shippers.
 
-What is never logged: passwords, security codes, anything a member of the public typed into a
-form, the rows of an export, or the search text typed into the admin (it is often a person's name
-or email address). An attempted username is logged only as a short keyed hash, so the log can
-show "the same username failed five times" without a mistyped password (people sometimes type
-their password into the username box) ever reaching it. Staff who did sign in are named by
-their user id and username: that is who did what, which is the point of the log.
+What is never logged: passwords, security codes, the token in an authenticator app's set-up
+link, anything a member of the public typed into a form, the rows of an export, or the search
+text typed into the admin (it is often a person's name or email address). An attempted
+username is logged only as a short keyed hash, so the log can show "the same username failed
+five times" without a mistyped password (people sometimes type their password into the username
+box) ever reaching it. Staff who did sign in are named by their user id and username: that is
+who did what, which is the point of the log.
 
 Sign-in rules (see the "Staff sign-in" settings):
 
 * django-axes counts failed sign-ins for each username and address and, at AXES_FAILURE_LIMIT
   (5), locks that pair out for AXES_COOLOFF_TIME (an hour); `locked_out_response` is the page.
+  A failed sign-in is any refusal: a wrong username or password (Django's `authenticate()`
+  reports it), and also a right password with a missing or wrong security code, no
+  authenticator app, or an account that is not a staff one (`count_failed_sign_in`). Counting
+  only wrong passwords would let someone guess codes without limit, and would itself show
+  them when a password was right.
 * Before that, failures are *slowed*: after STAFF_SIGN_IN_SLOW_AFTER (3) failures for a
   username and address, a further attempt sooner than STAFF_SIGN_IN_RETRY_WAIT (30) seconds
   after the last failure is refused without checking the password ("Wait 30 seconds before
@@ -29,7 +35,7 @@ import logging
 import re
 import time
 
-from axes.helpers import get_client_ip_address, get_cool_off
+from axes.helpers import get_cool_off
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -37,6 +43,8 @@ from django.core.cache import cache
 from django.dispatch import receiver
 from django.shortcuts import render
 from django.utils.crypto import salted_hmac
+
+from .client_address import client_address
 
 logger = logging.getLogger("involvement.security")
 
@@ -71,13 +79,11 @@ def username_hash(username):
 
 
 def client_ip(request):
-    """The address django-axes counts failures against, so the log and the lock agree."""
+    """The visitor's address, found as django-axes finds it (AXES_CLIENT_IP_CALLABLE), so the
+    log and the lock agree."""
     if request is None:
         return "-"
-    try:
-        return get_client_ip_address(request) or "-"
-    except Exception:  # a hand-made request in a shell or test
-        return request.META.get("REMOTE_ADDR") or "-"
+    return client_address(request) or "-"
 
 
 def _value(value):
@@ -134,16 +140,33 @@ def _count_failure(request, username):
     cache.set(key, record, int(cool_off.total_seconds()) if cool_off else 3600)
 
 
+def count_failed_sign_in(request, username, reason):
+    """Count a sign-in refused after the password was found right, as a wrong password is.
+
+    It sends the signal Django's `authenticate()` sends for a wrong password, with the same
+    arguments (the credentials without the password, and the request), so django-axes counts
+    it towards the lock-out (and locks out at the limit) and `sign_in_failed` below towards
+    the slow-down. `reason` is only for the security log: the visitor is never told it.
+    """
+    user_login_failed.send(
+        sender=__name__, credentials={"username": username}, request=request,
+        security_reason=reason,
+    )
+
+
 # Signal receivers (connected when involvement.apps imports this module) ------------------------
 
 
 @receiver(user_login_failed, dispatch_uid="involvement.security.sign_in_failed")
-def sign_in_failed(sender, credentials, request=None, **kwargs):
+def sign_in_failed(sender, credentials, request=None, security_reason=None, **kwargs):
     username = (credentials or {}).get("username") or ""
     if request is not None:
         _count_failure(request, username)
     log_event(
-        "sign-in-failed", request, level=logging.WARNING, username_hash=username_hash(username)
+        "sign-in-failed", request, level=logging.WARNING, username_hash=username_hash(username),
+        # From Django's authenticate(): no such username, a wrong password or an inactive
+        # account, which it does not tell apart.
+        reason=security_reason or "username-or-password",
     )
 
 

@@ -32,6 +32,12 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# How many proxies in front of gunicorn are the trust's own, and so whose X-Forwarded-For
+# entries are believed (involvement/client_address.py): 0 believes none, 1 is nginx alone.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("Set TRUSTED_PROXY_COUNT to 0 or more.")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -98,9 +104,22 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
+# A kept connection is checked before a request uses it, so after a database restart the first
+# request on each worker reconnects instead of failing with the dead connection.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://involvement")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Losing Redis degrades the portal, never breaks it (involvement/cache.py): pages are built
+    # without it, and a Redis that does not answer is given up on within these timeouts.
+    CACHES["default"]["BACKEND"] = "involvement.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+    )
+# After Redis fails to answer, it is left alone for this many seconds before being tried again,
+# so a Redis that is down costs requests nothing.
+CACHE_RETRY_SECONDS = env.int("CACHE_RETRY_SECONDS", default=5)
 # Public pages are kept in the cache for visitors who are not signed in and forgotten when staff
 # change what they show (involvement/page_cache.py). This bounds what changes with the clock
 # alone, such as a meeting that has started no longer being "upcoming". 0 turns it off.
@@ -120,7 +139,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # NHS.UK frontend comes straight from its npm package; `make run` and CI run `npm ci` first.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -239,25 +258,33 @@ CONTENT_SECURITY_POLICY = {
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# django-axes finds the address with the portal's own helper, which knows TRUSTED_PROXY_COUNT,
+# so behind the proxy one person's failures never lock everyone else out.
+AXES_CLIENT_IP_CALLABLE = "involvement.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_HTTP_RESPONSE_CODE = 429
 # The lock-out page says for how long, and whom to ask (involvement/security.py).
 AXES_LOCKOUT_CALLABLE = "involvement.security.locked_out_response"
-# Never keep a typed security code in django-axes's record of failed attempts.
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+# Never keep a typed security code, or a set-up link's token, in django-axes's record of failed
+# attempts.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "link"]
 # Before the lock, failures are slowed: after the 3rd failure for a username and address, another
 # attempt sooner than 30 seconds after the last failure is refused without checking the password.
 # Refused at once and counted in the cache, never by sleeping in the request, which would let
 # anyone tie up the server's few workers by failing to sign in (see involvement/security.py).
 STAFF_SIGN_IN_SLOW_AFTER = env.int("STAFF_SIGN_IN_SLOW_AFTER", default=3)
 STAFF_SIGN_IN_RETRY_WAIT = env.int("STAFF_SIGN_IN_RETRY_WAIT_SECONDS", default=30)
-# Whom staff ask when they are locked out or need two-factor sign-in set up.
+# Whom staff ask when they are locked out, lose their phone or need a new set-up link.
 STAFF_SIGN_IN_HELP_EMAIL = env.str("STAFF_SIGN_IN_HELP_EMAIL", default=TRUST_INVOLVEMENT_EMAIL)
 # Two-factor sign-in (TOTP) for every staff account; on by default in production. Admins invite
 # a member of staff to set up an authenticator app (involvement/admin.py) and never see its
-# secret or QR code.
+# secret or QR code: the portal emails the person a set-up link, which works for this many hours
+# and for one set-up only (involvement/two_factor.py).
 REQUIRE_STAFF_TWO_FACTOR = env.bool("REQUIRE_STAFF_TWO_FACTOR", default=not DEBUG)
+STAFF_SET_UP_LINK_HOURS = env.int("STAFF_SET_UP_LINK_HOURS", default=24)
+if STAFF_SET_UP_LINK_HOURS < 1:
+    raise ImproperlyConfigured("Set STAFF_SET_UP_LINK_HOURS to a whole number of hours, 1 or more.")
 OTP_TOTP_ISSUER = f"{TRUST_NAME} involvement portal"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Staff sessions end after 30 minutes idle and 12 hours in all.

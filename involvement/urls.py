@@ -1,9 +1,7 @@
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.decorators.http import require_safe
-from django.views.generic import RedirectView
 
 from opportunities.sitemaps import sitemaps
 
@@ -13,6 +11,9 @@ admin.site.site_header = "Involvement portal"
 admin.site.site_title = "Involvement portal admin"
 admin.site.index_title = "Expressions of interest and opportunities"
 
+# The database not answering is a 503, not a 500 (views.server_error).
+handler500 = "involvement.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("privacy/", views.privacy, name="privacy"),
@@ -21,16 +22,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots, name="robots"),
     path("sitemap.xml", require_safe(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
-    # NHS.UK frontend's stylesheet asks for its icons at /assets/...; they are served as static
-    # files under nhsuk/assets/.
-    re_path(
-        r"^assets/(?P<path>[\w./-]+)$",
-        RedirectView.as_view(url=static("nhsuk/assets/") + "%(path)s", permanent=False),
-    ),
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static("nhsuk/assets/images/favicon.ico"), permanent=False),
-    ),
+    re_path(r"^assets/(?P<path>[\w./-]+)$", views.nhsuk_asset),
+    path("favicon.ico", views.favicon),
     path("", include("applications.urls")),
     path("", include("opportunities.urls")),
 ]

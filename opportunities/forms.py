@@ -1,6 +1,10 @@
+import re
+
 from django import forms
 
 from .models import Opportunity
+
+SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
 
 
 class OpportunityFilterForm(forms.Form):
@@ -48,6 +52,27 @@ class OpportunityFilterForm(forms.Form):
     def __init__(self, data=None, *, programmes):
         super().__init__(data)
         self.fields["programme"].choices = [(p.slug, p.name) for p in programmes]
+
+    @classmethod
+    def page_cache_query(cls, query):
+        """The filters in `query` as the public page cache keys the list by: each parameter
+        the list understands, with only values that can be right, sorted (page_cache.py). A
+        search is free text, which anyone could vary without end, so it is never kept (None).
+        Programmes are checked only for their form here; the view keeps out a page whose
+        programme does not exist."""
+        if query.get("q", "").strip():
+            return None
+        pairs = []
+        for name in ("kind", "programme", "frequency", "where", "who"):
+            field = cls.base_fields[name]
+            allowed = {value for value, _ in field.choices if value} if field.choices else None
+            for value in sorted(set(query.getlist(name))):
+                if (value in allowed) if allowed is not None else SLUG.match(value):
+                    pairs.append((name, value))
+        page = query.get("page", "")
+        if page.isascii() and page.isdigit() and 0 < int(page) < 10_000:
+            pairs.append(("page", str(int(page))))
+        return pairs
 
     def filter(self, queryset):
         """Apply the valid filters; ignore the invalid ones."""

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from applications.emails import meeting_when
 from applications.models import Booking
-from involvement.page_cache import cache_public_page
+from involvement.page_cache import cache_public_page, keep_out
 
 from . import calendar as ics
 from .forms import OpportunityFilterForm
@@ -97,7 +97,7 @@ def events_feed(request):
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(query=lambda request: OpportunityFilterForm.page_cache_query(request.GET))
 def opportunity_list(request):
     # EXISTS, not a join and DISTINCT: that sorted every open opportunity's programme row
     # (descriptions and all) to throw the repeats away, 3 of the page's 6 ms of SQL (bench/).
@@ -107,7 +107,7 @@ def opportunity_list(request):
     filters = OpportunityFilterForm(request.GET, programmes=programmes)
     opportunities = filters.filter(Opportunity.objects.open()).select_related("programme")
     page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    response = render(
         request,
         "opportunities/list.html",
         {
@@ -117,6 +117,11 @@ def opportunity_list(request):
             "query_without_page": _without(request.GET, "page"),
         },
     )
+    if filters.errors or request.GET.get("page", str(page.number)) != str(page.number):
+        # Asked for a programme that does not exist or a page past the last: shown the
+        # nearest real page, which is not kept under this address.
+        keep_out(response)
+    return response
 
 
 def _without(query, name, value=None):

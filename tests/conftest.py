@@ -1,4 +1,9 @@
 import importlib
+import os
+import shutil
+import socket
+import subprocess
+import time
 
 import pytest
 
@@ -49,3 +54,73 @@ def staff_client(client, django_user_model):
     )
     client.force_login(user)
     return client
+
+
+def free_port():
+    """A loopback port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def closed_port():
+    return free_port()
+
+
+class OwnRedis:
+    """A redis-server of the test's own, on its own port, that the test can stop and start:
+    the machine's Redis is shared with the rest of the suite and is never stopped."""
+
+    def __init__(self, directory):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = directory
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory),
+             "--maxmemory", "32mb", "--maxmemory-policy", "allkeys-lru"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def cache_settings(self):
+        return {
+            "default": {
+                "BACKEND": "involvement.cache.ResilientRedisCache",
+                "LOCATION": self.url,
+                "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+            }
+        }
+
+
+@pytest.fixture
+def own_redis(tmp_path, settings):
+    """The default cache on a Redis of the test's own, started, and stopped afterwards."""
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the Redis fault tests, but redis-server is missing.")
+        pytest.skip("needs redis-server")
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    settings.CACHES = redis.cache_settings()
+    # A test that stopped it may be followed by one that needs the circuit closed again.
+    settings.CACHE_RETRY_SECONDS = 1
+    yield redis
+    redis.stop()

@@ -1,6 +1,7 @@
 """A member of the involvement team, in a real browser: signs in through the admin's own sign-in
 form (django-axes checks it), takes an expression of interest on, and moves it through the
-pipeline from the change page, seeing only the moves that make sense and the whole history."""
+pipeline from the change page, seeing only the moves that make sense and the whole history.
+And, with two-factor sign-in required, sets up their authenticator app from the emailed link."""
 
 import importlib
 import re
@@ -178,3 +179,85 @@ def test_a_team_member_signs_in_takes_an_expression_on_and_moves_it_to_joined(
         ("taster", "joined"),
     ]
     assert set(expression.changes.values_list("by", flat=True)) == {team_member.pk}
+
+
+def test_a_new_member_of_staff_sets_up_their_authenticator_app_from_the_emailed_link(
+    live_server, desktop, team_member, mailoutbox, settings, django_user_model
+):
+    """An administrator adds an authenticator app for Sam; Sam opens the emailed link, enters
+    their password, scans the QR code (here: reads the key) and types the code, and is signed
+    in. The link then no longer works, and signing in needs a code, with one message for any
+    mistake."""
+    import base64
+    from urllib.parse import urlsplit
+
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.REQUIRE_STAFF_TWO_FACTOR = True
+    administrator = django_user_model.objects.create_superuser(
+        "admin", "admin@example.nhs.uk", PASSWORD
+    )
+    admins_app = TOTPDevice.objects.create(user=administrator, name="Phone", confirmed=True)
+
+    # The administrator signs in with their own code, and adds an app for Sam.
+    page = desktop
+    page.goto(live_server.url + reverse("admin:login"))
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Security code").fill(f"{totp(admins_app.bin_key):06d}")
+    submit(page.get_by_role("button", name="Sign in"))
+    assert page.url == live_server.url + reverse("admin:index")
+    page.goto(live_server.url + reverse("admin:otp_totp_totpdevice_add"))
+    page.locator("#id_user").fill(str(team_member.pk))
+    submit(page.get_by_role("button", name="Save", exact=True))
+    assert any(
+        "The portal has emailed sam.okafor" in message
+        for message in messages_shown(page, "success")
+    )
+
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["sam.okafor@example.nhs.uk"]
+    link = re.search(r"http://\S+/admin/two-factor-set-up/link/\S+/", mailoutbox[0].body)
+    link = live_server.url + urlsplit(link.group(0)).path
+
+    # Sam, on their own computer.
+    sams = page.context.browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    try:
+        sams.goto(link)
+        assert "(sam.okafor)" in sams.locator("#content-main").inner_text()
+        sams.get_by_label("Password").fill(PASSWORD)
+        submit(sams.get_by_role("button", name="Continue"))
+        assert sams.url == live_server.url + reverse("admin:two_factor_set_up")
+        qr_code = sams.get_by_role("img", name=re.compile("QR code"))
+        # Drawn: the Content-Security-Policy lets the data: image through.
+        assert qr_code.evaluate("image => image.complete && image.naturalWidth > 0")
+        key = sams.locator("#set-up-key").inner_text().replace(" ", "")
+        secret = base64.b32decode(key)
+        sams.get_by_label("Security code").fill(f"{totp(secret):06d}")
+        submit(sams.get_by_role("button", name="Finish setting up and sign in"))
+        assert sams.url == live_server.url + reverse("admin:index")
+        assert "welcome, sam" in sams.locator("#user-tools").inner_text().lower()
+
+        # The link has done its job.
+        sams.goto(link)
+        assert "does not work" in sams.locator(".errornote").inner_text()
+
+        # Signing in again: a wrong code gets the one message; the next right code works.
+        sams.context.clear_cookies()
+        sams.goto(live_server.url + reverse("admin:login"))
+        sams.get_by_label("Username").fill("sam.okafor")
+        sams.get_by_label("Password").fill(PASSWORD)
+        sams.get_by_label("Security code").fill("000000")
+        submit(sams.get_by_role("button", name="Sign in"))
+        assert sams.locator(".errornote").inner_text().startswith(
+            "Enter the right username, password and security code."
+        )
+        # django-otp refuses any code for a second after a wrong one.
+        sams.wait_for_timeout(1100)
+        sams.get_by_label("Password").fill(PASSWORD)
+        sams.get_by_label("Security code").fill(f"{totp(secret, drift=1):06d}")
+        submit(sams.get_by_role("button", name="Sign in"))
+        assert sams.url == live_server.url + reverse("admin:index")
+    finally:
+        sams.context.close()

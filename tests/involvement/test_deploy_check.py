@@ -61,3 +61,22 @@ def test_with_no_secret_key_at_all_the_wsgi_app_refuses_to_start(tmp_path):
 
     assert result.returncode != 0
     assert MESSAGE_SECRET_KEY in result.stderr
+
+
+def test_check_and_migrate_work_before_collectstatic(tmp_path):
+    """Production's static storage reads the manifest collectstatic writes; loading the URLs
+    must not need it, or `check` and `migrate` could not run before `collectstatic`."""
+    static_root = tmp_path / "static-not-collected-yet"
+    static_root.mkdir()
+    environment = {
+        "STATICFILES_BACKEND": None,  # production's manifest storage
+        "STATIC_ROOT": str(static_root),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'before-collectstatic.sqlite3'}",
+    }
+
+    check = run_production(tmp_path, ["manage.py", "check"], **environment)
+    migrate = run_production(tmp_path, ["manage.py", "migrate", "--no-input"], **environment)
+
+    assert check.returncode == 0, check.stderr
+    assert migrate.returncode == 0, migrate.stderr
+    assert not any(static_root.iterdir())

@@ -3,6 +3,7 @@ visitors who are not signed in, never to staff, never with anyone's form token, 
 as soon as staff change what they show."""
 
 import pytest
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
@@ -295,3 +296,72 @@ def test_no_page_is_kept_when_the_cache_time_is_0(settings):
     page(RequestFactory().get("/page/"))
 
     assert len(calls) == 2
+
+
+# Keys nobody can multiply ----------------------------------------------------------------------
+
+
+def stored_pages():
+    """How many public pages the cache holds now."""
+    store = getattr(cache, "_cache", None)
+    if isinstance(store, dict):  # local memory
+        return sum(1 for key in store if ":public-page:" in key)
+    return len(store.get_client().keys("*:public-page:*"))
+
+
+def test_unknown_parameters_get_the_page_without_them(client, django_assert_num_queries):
+    OpportunityFactory(title="Patient flow")
+    client.get(LIST)
+
+    with django_assert_num_queries(0):
+        tracked = client.get(LIST, {"utm_source": "newsletter", "fbclid": "abc"})
+
+    assert tracked.status_code == 200
+    assert stored_pages() == 1
+
+
+def test_random_parameters_do_not_fill_the_cache(client):
+    opportunity = OpportunityFactory(title="Patient flow")
+    pages = [LIST, reverse("opportunities:detail", args=[opportunity.slug]),
+             reverse("opportunities:home")]
+
+    for number in range(60):
+        client.get(pages[number % 3], {f"x{number}": str(number)})
+
+    assert stored_pages() == 3
+
+
+def test_a_page_first_asked_for_with_unknown_parameters_does_not_carry_them(client):
+    for number in range(25):  # two pages of results, so there are page links
+        OpportunityFactory(title=f"Opportunity {number}")
+
+    first = client.get(LIST, {"kind": "lay_partner", "utm_source": "spam"}).content.decode()
+    assert "utm_source" not in first
+    # The same page, with its parameters in another order and an empty search.
+    again = client.get(LIST + "?q=&utm_source=other&kind=lay_partner").content.decode()
+    assert again == first
+    assert stored_pages() == 1
+
+
+def test_filters_in_any_order_are_one_page(client):
+    OpportunityFactory(kind=Opportunity.Kind.LAY_PARTNER)
+    client.get(LIST + "?kind=lay_partner&kind=event")
+    client.get(LIST + "?kind=event&kind=lay_partner")
+    client.get(LIST + "?kind=event&kind=lay_partner&kind=event")
+
+    assert stored_pages() == 1
+
+
+def test_what_cannot_be_a_real_page_is_not_kept(client):
+    OpportunityFactory()
+    for query in (
+        {"q": "flow"},  # free text: built for each search
+        {"programme": "no-such-programme"},
+        {"kind": "not-a-kind"},
+        {"page": "999"},  # past the last page: shown the last, not kept as page 999
+        {"page": "not-a-number"},
+    ):
+        assert client.get(LIST, query).status_code == 200, query
+
+    # "not-a-kind" and "not-a-number" are simply dropped: the list without them, kept once.
+    assert stored_pages() == 1

@@ -162,6 +162,41 @@ def test_a_wrong_security_code_is_logged_without_the_code(client, staff, setting
     assert not records(security_log, "sign-in")
 
 
+@pytest.mark.parametrize(
+    ("has_app", "password", "code", "reason"),
+    [
+        (True, WRONG_PASSWORD, "right", "username-or-password"),
+        (True, PASSWORD, "wrong", "wrong-code"),
+        (True, PASSWORD, None, "no-code"),
+        (False, PASSWORD, "123456", "no-authenticator-app"),
+    ],
+)
+def test_a_failed_sign_in_is_logged_with_its_real_reason(
+    client, staff, settings, security_log, has_app, password, code, reason
+):
+    # The visitor is given one message for all of these; the log, for the trust's IT, says which.
+    settings.REQUIRE_STAFF_TWO_FACTOR = True
+    data = {}
+    if has_app:
+        device = TOTPDevice.objects.create(user=staff, name="Phone", confirmed=True)
+        right = totp(device.bin_key)
+        codes = {"right": right, "wrong": (right + 500_000) % 1_000_000}
+        if code in codes:
+            data["otp_token"] = f"{codes[code]:06d}"
+    elif code:
+        data["otp_token"] = code
+
+    sign_in(client, password=password, **data)
+
+    record = one(security_log, "sign-in-failed")
+    assert record.security_fields["reason"] == reason
+    assert record.security_fields["username_hash"] == username_hash("lead")
+    logged = everything_logged(security_log)
+    assert password not in logged
+    if "otp_token" in data:
+        assert data["otp_token"] not in logged
+
+
 def test_a_two_factor_sign_in_says_so(client, staff, settings, security_log):
     settings.REQUIRE_STAFF_TWO_FACTOR = True
     device = TOTPDevice.objects.create(user=staff, name="Phone", confirmed=True)

@@ -1,27 +1,36 @@
 """Two-factor sign-in (TOTP, django-otp) for every staff account when REQUIRE_STAFF_TWO_FACTOR is
-on, and how a member of staff sets up their authenticator app after an admin invites them."""
+on: the code is needed, and a failed sign-in never says which part was wrong.
+
+Whether the username, the password or the code was wrong, or the person has no authenticator
+app yet, the page, its status and its message are the same: a different answer for a right
+password would tell whoever is guessing that they had found it. Wrong codes count towards the
+slow-down and the lock-out like wrong passwords. (Setting up an app: test_authenticator_set_up.)
+"""
 
 import os
 import re
 import subprocess
 import sys
-import time
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
-from django.test import Client
-from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from involvement.admin import SET_UP_SESSION_KEY
+from tests.involvement.authenticator import code, wrong_code
 
 pytestmark = pytest.mark.django_db
 
 LOGIN = "/admin/login/"
-SET_UP = "/admin/two-factor-set-up/"
 PASSWORD = "a-long-test-password"
+WRONG_PASSWORD = "not-the-password-at-all"
+ONE_MESSAGE = (
+    "Enter the right username, password and security code. The username and password are "
+    "case-sensitive. Each code works once, for about 30 seconds."
+)
+TOO_SOON = "Wait 30 seconds before trying again."
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +44,12 @@ def two_factor(settings):
 
 
 @pytest.fixture
+def no_wait(settings):
+    # The lock-out tests fail five times in a row, faster than the slowing allows.
+    settings.STAFF_SIGN_IN_RETRY_WAIT = 0
+
+
+@pytest.fixture
 def staff(django_user_model):
     return django_user_model.objects.create_user(
         "lead", "lead@example.nhs.uk", PASSWORD, is_staff=True
@@ -44,18 +59,6 @@ def staff(django_user_model):
 @pytest.fixture
 def device(staff):
     return TOTPDevice.objects.create(user=staff, name="Authenticator app", confirmed=True)
-
-
-def code(device, steps=0):
-    """The code the person's app shows now (or `steps` time steps away)."""
-    device.refresh_from_db()
-    value = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + steps)
-    return f"{value:0{device.digits}d}"
-
-
-def wrong_code(device):
-    accepted = {code(device, steps) for steps in (-1, 0, 1)}
-    return next(f"{n:06d}" for n in range(1, 10) if f"{n:06d}" not in accepted)
 
 
 def sign_in(client, otp_token=None, password=PASSWORD, username="lead"):
@@ -73,6 +76,19 @@ def text(response):
     return response.content.decode()
 
 
+def error_notes(response):
+    return re.findall(r'<p class="errornote"[^>]*>\s*(.*?)\s*</p>', text(response), re.S)
+
+
+def page(response):
+    """The whole page, but for the CSRF token (different on every page)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", text(response))
+
+
+def failures(username="lead"):
+    return sum(a.failures_since_start for a in AccessAttempt.objects.filter(username=username))
+
+
 # With two-factor sign-in required -----------------------------------------------------------------
 
 
@@ -83,6 +99,14 @@ def test_the_sign_in_page_asks_for_a_security_code(client, two_factor):
     assert "Security code" in page
     assert 'autocomplete="one-time-code"' in page
     assert "6-digit security code from the" in page
+
+
+def test_the_sign_in_page_says_what_to_do_without_an_app_for_everyone(client, two_factor):
+    page = text(client.get(LOGIN))
+
+    assert "Not set up your authenticator app yet? Use the link in the email" in page
+    assert f'<a href="mailto:{settings.STAFF_SIGN_IN_HELP_EMAIL}">' in page
+    assert "lost your phone, or locked out?" in page
 
 
 def test_the_right_password_and_code_sign_in(client, two_factor, device):
@@ -102,26 +126,30 @@ def test_a_code_typed_as_the_app_shows_it_works(client, two_factor, device):
     assert response.status_code == 302
 
 
-def test_a_wrong_code_is_refused(client, two_factor, device):
+def test_it_gives_one_message_for_a_wrong_code(client, two_factor, device):
     response = sign_in(client, wrong_code(device))
 
     assert response.status_code == 200
-    assert "The security code is not right." in text(response)
+    assert error_notes(response) == [ONE_MESSAGE]
+    assert "security code is not right" not in text(response)
     assert not signed_in(client)
     assert client.get("/admin/").status_code == 302
 
 
-def test_a_missing_code_is_asked_for(client, two_factor, device):
+def test_it_gives_one_message_for_a_missing_code(client, two_factor, device):
     response = sign_in(client)
 
-    assert "Enter the 6-digit security code from your authenticator app." in text(response)
+    assert response.status_code == 200
+    assert error_notes(response) == [ONE_MESSAGE]
     assert not signed_in(client)
 
 
-def test_a_code_does_not_help_a_wrong_password(client, two_factor, device):
-    response = sign_in(client, code(device), password="not-the-password-at-all")
+def test_it_gives_one_message_for_a_wrong_password_with_the_right_code(
+    client, two_factor, device
+):
+    response = sign_in(client, code(device), password=WRONG_PASSWORD)
 
-    assert "Enter the right username and password" in text(response)
+    assert error_notes(response) == [ONE_MESSAGE]
     assert not signed_in(client)
 
 
@@ -132,17 +160,183 @@ def test_a_code_works_only_once(client, two_factor, device):
 
     response = sign_in(client, used)
 
-    assert "The security code is not right." in text(response)
+    assert error_notes(response) == [ONE_MESSAGE]
     assert not signed_in(client)
 
 
-def test_staff_without_an_authenticator_app_cannot_get_in(client, two_factor, staff, settings):
+def test_it_gives_one_message_to_staff_without_an_authenticator_app(client, two_factor, staff):
     response = sign_in(client, "123456")
 
     assert response.status_code == 200
-    assert "has not been set up yet" in text(response)
+    assert error_notes(response) == [ONE_MESSAGE]
+    assert "has not been set up yet" not in text(response)
+    # The fixed help line, on every sign-in page, says whom to ask.
     assert settings.STAFF_SIGN_IN_HELP_EMAIL in text(response)
     assert not signed_in(client)
+
+
+def test_it_gives_one_message_while_an_app_waits_to_be_set_up(client, two_factor, staff):
+    waiting = TOTPDevice.objects.create(user=staff, name="Authenticator app", confirmed=False)
+    key = waiting.key
+
+    response = sign_in(client)
+
+    # The sign-in page never starts setting up an app: that needs the emailed link.
+    assert response.status_code == 200
+    assert error_notes(response) == [ONE_MESSAGE]
+    assert SET_UP_SESSION_KEY not in client.session
+    waiting.refresh_from_db()
+    assert (waiting.key, waiting.confirmed) == (key, False)
+    assert not signed_in(client)
+
+
+# Each way of failing, set up and tried. All must give the page a wrong password gives.
+def _wrong_password(client, staff):
+    device = TOTPDevice.objects.create(user=staff, name="Phone", confirmed=True)
+    return sign_in(client, code(device), password=WRONG_PASSWORD)
+
+
+def _wrong_password_no_code(client, staff):
+    TOTPDevice.objects.create(user=staff, name="Phone", confirmed=True)
+    return sign_in(client, password=WRONG_PASSWORD)
+
+
+def _wrong_code(client, staff):
+    device = TOTPDevice.objects.create(user=staff, name="Phone", confirmed=True)
+    return sign_in(client, wrong_code(device))
+
+
+def _no_code(client, staff):
+    TOTPDevice.objects.create(user=staff, name="Phone", confirmed=True)
+    return sign_in(client)
+
+
+def _no_app(client, staff):
+    return sign_in(client, "123456")
+
+
+def _app_waiting_to_be_set_up(client, staff):
+    device = TOTPDevice.objects.create(user=staff, name="Phone", confirmed=False)
+    return sign_in(client, code(device))
+
+
+def _wrong_code_with_two_apps(client, staff):
+    device = TOTPDevice.objects.create(user=staff, name="Phone", confirmed=True)
+    TOTPDevice.objects.create(user=staff, name="Tablet", confirmed=True)
+    return sign_in(client, wrong_code(device))
+
+
+def _not_a_staff_account(client, staff):
+    staff.is_staff = False
+    staff.save()
+    device = TOTPDevice.objects.create(user=staff, name="Phone", confirmed=True)
+    return sign_in(client, code(device))
+
+
+@pytest.mark.parametrize(
+    "fail",
+    [
+        _wrong_password_no_code, _wrong_code, _no_code, _no_app, _app_waiting_to_be_set_up,
+        _wrong_code_with_two_apps, _not_a_staff_account,
+    ],
+)
+def test_it_gives_the_same_page_however_the_sign_in_failed(client, two_factor, staff, fail):
+    expected = _wrong_password(client, staff)
+    TOTPDevice.objects.all().delete()
+
+    response = fail(client, staff)
+
+    assert response.status_code == expected.status_code == 200
+    assert error_notes(response) == error_notes(expected) == [ONE_MESSAGE]
+    assert page(response) == page(expected)
+    # The password is never filled in again (django-otp would, once it is known right).
+    assert PASSWORD not in text(response)
+    assert not signed_in(client)
+    assert failures() == 2
+
+
+def test_it_gives_the_same_message_for_a_username_that_does_not_exist(
+    client, two_factor, device
+):
+    expected = sign_in(client, wrong_code(device))
+
+    response = sign_in(client, code(device), username="nobody-by-this-name")
+
+    assert response.status_code == expected.status_code == 200
+    assert error_notes(response) == error_notes(expected) == [ONE_MESSAGE]
+    assert page(response).replace("nobody-by-this-name", "lead") == page(expected)
+
+
+# Wrong codes are failed sign-ins: slowed, then locked out ----------------------------------------
+
+
+def test_wrong_codes_are_counted_like_wrong_passwords(client, two_factor, device):
+    sign_in(client, wrong_code(device))
+    sign_in(client)
+
+    assert failures() == 2
+
+
+def test_wrong_codes_lock_the_account_out(client, two_factor, device, no_wait):
+    for attempt in range(1, 5):
+        response = sign_in(client, wrong_code(device))
+        assert response.status_code == 200, attempt
+        assert error_notes(response) == [ONE_MESSAGE]
+
+    response = sign_in(client, wrong_code(device))
+
+    assert response.status_code == 429
+    assert failures() == 5
+
+
+def test_after_five_wrong_codes_the_right_password_and_code_are_refused(
+    client, two_factor, device, no_wait
+):
+    for _ in range(5):
+        sign_in(client, wrong_code(device))
+    # The device's own throttling (django-otp) is not what refuses it here.
+    TOTPDevice.objects.update(throttling_failure_count=0, throttling_failure_timestamp=None)
+
+    response = sign_in(client, code(device))
+
+    assert response.status_code == 429
+    assert not signed_in(client)
+    assert client.get("/admin/").status_code == 302
+    page = text(response)
+    assert "Signing in to this account from here is locked for 1 hour." in page
+    assert "Try again after 1 hour." in page
+    assert f'<a href="mailto:{settings.STAFF_SIGN_IN_HELP_EMAIL}">' in page
+    assert "a wrong password or security code was entered" in page
+
+
+def test_a_quick_retry_after_three_wrong_codes_is_slowed(client, two_factor, device):
+    for _ in range(3):
+        sign_in(client, wrong_code(device))
+
+    response = sign_in(client, code(device))  # the right password and code, but too soon
+
+    assert TOO_SOON in text(response)
+    assert not signed_in(client)
+
+
+def test_the_slow_down_says_the_same_whichever_part_was_wrong(
+    client, two_factor, device, django_user_model
+):
+    other = django_user_model.objects.create_user("lead2", password=PASSWORD, is_staff=True)
+    other_device = TOTPDevice.objects.create(user=other, name="Phone", confirmed=True)
+    for _ in range(3):
+        sign_in(client, code(device), password=WRONG_PASSWORD)
+        sign_in(client, wrong_code(other_device), username="lead2")
+
+    after_wrong_passwords = sign_in(client, code(device))
+    after_wrong_codes = sign_in(client, code(other_device), username="lead2")
+
+    assert error_notes(after_wrong_passwords) == error_notes(after_wrong_codes)
+    assert len(error_notes(after_wrong_codes)) == 1
+    assert TOO_SOON in error_notes(after_wrong_codes)[0]
+
+
+# Sessions and settings ----------------------------------------------------------------------------
 
 
 def test_a_session_not_verified_by_a_code_cannot_use_the_admin(client, two_factor, staff, device):
@@ -197,145 +391,19 @@ def test_it_is_required_in_production_by_default(environment, required):
     assert result.stdout.strip() == str(required)
 
 
-def test_someone_with_two_apps_chooses_one(client, two_factor, staff, device):
-    TOTPDevice.objects.create(user=staff, name="Tablet", confirmed=True)
+def test_someone_with_two_apps_signs_in_with_either_without_choosing(
+    client, two_factor, staff, device
+):
+    tablet = TOTPDevice.objects.create(user=staff, name="Tablet", confirmed=True)
 
-    response = sign_in(client, code(device))
-    assert "Choose the authenticator app you are using." in text(response)
-    assert 'name="otp_device"' in text(response)
-
-    response = client.post(LOGIN, {
-        "username": "lead", "password": PASSWORD, "next": "/admin/",
-        "otp_device": device.persistent_id, "otp_token": code(device),
-    })
+    response = sign_in(client, code(tablet))
     assert response.status_code == 302
-
-
-# Setting up an authenticator app ------------------------------------------------------------------
-
-
-@pytest.fixture
-def admin_client(django_user_model, two_factor):
-    """The portal's administrator, signed in with their own authenticator app."""
-    admin_user = django_user_model.objects.create_superuser("admin", password=PASSWORD)
-    admin_device = TOTPDevice.objects.create(user=admin_user, name="Phone", confirmed=True)
-    admin_client = Client()
-    admin_client.force_login(admin_user)
-    session = admin_client.session
-    session[DEVICE_ID_SESSION_KEY] = admin_device.persistent_id  # as if they had typed a code
-    session.save()
-    return admin_client
-
-
-@pytest.fixture
-def invited(admin_client, staff):
-    """The administrator invites the member of staff to set up an authenticator app."""
-    response = admin_client.post(
-        reverse("admin:otp_totp_totpdevice_add"),
-        {"user": staff.pk, "name": "Authenticator app"},
-    )
-    assert response.status_code == 302
-    return TOTPDevice.objects.get(user=staff)
-
-
-def test_an_admin_invites_without_seeing_the_secret(admin_client, invited):
-    assert invited.confirmed is False
-    change_page = text(admin_client.get(
-        reverse("admin:otp_totp_totpdevice_change", args=[invited.pk])
-    ))
-    assert invited.key not in change_page
-    assert "otpauth://" not in change_page
-    config = admin_client.get(f"/admin/otp_totp/totpdevice/{invited.pk}/config/")
-    assert config.status_code == 403
-
-
-def test_the_invited_person_sets_up_their_app_and_is_signed_in(client, invited):
-    invited_key = invited.key
-
-    response = sign_in(client)  # no code yet: they have not got the app set up
-    assert response.status_code == 302
-    assert response["Location"] == SET_UP
-    assert not signed_in(client)
-
-    page = client.get(SET_UP)
-    assert page.status_code == 200
-    assert "no-store" in page["Cache-Control"]
-    invited.refresh_from_db()
-    assert invited.key != invited_key  # a fresh secret only they see
-    assert 'src="data:image/svg+xml;base64,' in text(page)
-    # The QR code is a data: image, which the Content-Security-Policy must allow.
-    img_src = next(
-        directive for directive in page["Content-Security-Policy"].split(";")
-        if directive.strip().startswith("img-src")
-    )
-    assert "data:" in img_src.split()
-    secret = re.search(r'<code id="set-up-key">([A-Z2-7 ]+)</code>', text(page)).group(1)
-    assert len(secret.replace(" ", "")) == 32
-
-    response = client.post(SET_UP, {"otp_token": code(invited)})
-
-    assert response.status_code == 302
-    assert response["Location"] == "/admin/"
-    invited.refresh_from_db()
-    assert invited.confirmed is True
-    assert signed_in(client)
-    assert client.get("/admin/").status_code == 200
-    assert SET_UP_SESSION_KEY not in client.session
-
-
-def test_after_setting_up_the_code_is_needed_to_sign_in(client, invited):
-    sign_in(client)
-    client.get(SET_UP)
-    client.post(SET_UP, {"otp_token": code(invited)})
+    assert client.session[DEVICE_ID_SESSION_KEY] == tablet.persistent_id
     client.logout()
 
-    assert "Enter the 6-digit security code" in text(sign_in(client))
-    # The next code, half a minute on.
-    invited.refresh_from_db()
-    next_code = code(invited, steps=1)
-    assert sign_in(client, next_code).status_code == 302
-
-
-def test_a_wrong_code_does_not_finish_setting_up(client, invited):
-    sign_in(client)
-    client.get(SET_UP)
-
-    response = client.post(SET_UP, {"otp_token": wrong_code(invited)})
-
-    assert response.status_code == 200
-    assert "The code is not right." in text(response)
-    invited.refresh_from_db()
-    assert invited.confirmed is False
-    assert not signed_in(client)
-
-
-def test_the_set_up_page_needs_the_password_first(client, invited):
-    response = client.get(SET_UP)
-
-    assert response.status_code == 302
-    assert response["Location"] == LOGIN
-
-
-def test_setting_up_must_be_finished_within_ten_minutes(client, invited):
-    sign_in(client)
-    session = client.session
-    session[SET_UP_SESSION_KEY] = {
-        **session[SET_UP_SESSION_KEY], "started": int(time.time()) - 11 * 60
-    }
-    session.save()
-
-    response = client.post(SET_UP, {"otp_token": code(invited)})
-
-    assert response.status_code == 302
-    assert response["Location"] == LOGIN
-    invited.refresh_from_db()
-    assert invited.confirmed is False
-
-
-def test_unticking_confirmed_makes_them_set_it_up_again(client, two_factor, device):
-    device.confirmed = False
-    device.save()
-
     response = sign_in(client, code(device))
-
-    assert response["Location"] == SET_UP
+    assert response.status_code == 302
+    assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+    # Only the app the code came from checked it: the other has no wrong code counted.
+    tablet.refresh_from_db()
+    assert tablet.throttling_failure_count == 0
