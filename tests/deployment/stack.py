@@ -667,8 +667,9 @@ class Stack:
             "LANG": "C.UTF-8",
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
-            "DJANGO_SETTINGS_MODULE": "tests.deployment.drill_settings",
-            "DRILL_STATIC_ROOT": str(self.static),
+            "DJANGO_SETTINGS_MODULE": "involvement.settings",
+            # Collected into the drill's folder, never into the work tree.
+            "STATIC_ROOT": str(self.static),
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(64),
             "ALLOWED_HOSTS": HOST,
@@ -701,9 +702,7 @@ class Stack:
         self.nginx.start()
 
     def prepare_database_and_static_files(self):
-        """What a deploy runs before starting the portal, in the README's order. collectstatic
-        comes first: with the manifest storage, loading the URLs (which every management
-        command's checks do) needs the manifest of hashed names."""
+        """What a deploy runs before starting the portal, in the README's order."""
         for args in (["collectstatic", "--no-input", "-v", "0"],
                      ["migrate", "--no-input", "-v", "0"], ["load_trust_content"]):
             started = time.monotonic()
