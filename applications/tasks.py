@@ -9,7 +9,7 @@ simply not emailed about.
 
 On a laptop TASKS uses the immediate backend (the task runs in the request's process, right
 after the commit). In production it is django-tasks-db's database backend, and
-`manage.py db_worker` sends the emails.
+`manage.py email_worker` (involvement/worker.py) sends the emails.
 """
 
 import logging

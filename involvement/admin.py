@@ -67,7 +67,7 @@ from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import security, two_factor
+from . import email_queue, security, two_factor
 from .models import PrivacyNotice, PublishedNoticeError
 from .tasks import queue_set_up_link_email
 from .views import privacy_notice_context
@@ -324,6 +324,17 @@ class StaffAdminSite(AdminSite):
                     raise
 
         return update_wrapper(logged, inner)
+
+    def index(self, request, extra_context=None):
+        # Staff see on the home page whether emails are going out: a dead email worker shows
+        # nowhere else until people ask why they heard nothing.
+        queue = email_queue.queue_state()
+        context = {
+            "email_queue": queue,
+            "email_queue_oldest_minutes": email_queue.oldest_waiting_minutes(queue),
+            **(extra_context or {}),
+        }
+        return super().index(request, context)
 
     def get_urls(self):
         return [

@@ -168,7 +168,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background tasks (emails). On a laptop they run at once, in the request's process, after the
 # database transaction commits; in production TASKS_BACKEND is django-tasks-db's database
-# backend and `manage.py db_worker` runs them.
+# backend and `manage.py email_worker` runs them.
 TASKS = {
     "default": {
         "BACKEND": env.str(
@@ -176,6 +176,21 @@ TASKS = {
         ),
     }
 }
+# `manage.py email_worker` (involvement/worker.py) puts back in the queue an email task that a
+# worker has been "running" for longer than this: that worker died (killed, machine lost) while
+# sending. It must be longer than the longest real send, or an email still being sent would be
+# sent twice: the expression of interest task sends two emails, each allowed EMAIL_TIMEOUT (30)
+# seconds for the SMTP server to answer, so about a minute at worst; 300 leaves room for an SMTP
+# server slow at every step of the conversation and for clocks a little apart between machines.
+EMAIL_WORKER_STALE_SECONDS = env.int("EMAIL_WORKER_STALE_SECONDS", default=300)
+if not DEBUG and EMAIL_WORKER_STALE_SECONDS <= 2 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "Set EMAIL_WORKER_STALE_SECONDS above twice EMAIL_TIMEOUT, or emails still being sent "
+        "would be sent again."
+    )
+# The email queue counts as stalled (a warning on the admin's home page and in the log, and
+# `manage.py check_email_queue` failing) when an email has waited longer than this to be sent.
+EMAIL_QUEUE_ALERT_MINUTES = env.int("EMAIL_QUEUE_ALERT_MINUTES", default=15)
 
 # How long personal details are kept (`manage.py apply_retention`, run daily, anonymises them;
 # the privacy notice states these periods from the same settings). After an expression of

@@ -1,5 +1,7 @@
-"""The production path, for real: the database task queue, the `db_worker` command, and
-delivery through an SMTP server listening on loopback."""
+"""The production path, for real: the database task queue, the worker commands (django-tasks-db's
+`db_worker` and the portal's `email_worker`, which production runs), and delivery through an
+SMTP server listening on loopback. tests/involvement/test_email_worker.py puts `email_worker`
+through database outages, kill -9 and SIGTERM."""
 
 import email
 import email.policy
@@ -37,18 +39,21 @@ def opportunity():
     )
 
 
-def run_worker():
-    """`manage.py db_worker --batch`: run everything queued, then exit."""
+@pytest.fixture(params=["db_worker", "email_worker"])
+def run_worker(request):
+    """`manage.py db_worker --batch` (or `email_worker`): run everything queued, then exit."""
     # The worker installs its own SIGINT/SIGTERM handlers for a graceful shutdown; give
     # pytest its own back afterwards.
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+
+    def run():
         call_command(
-            "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=1
+            request.param, batch=True, reload=False, startup_delay=False, interval=0, verbosity=1
         )
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
+
+    yield run
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
 
 
 def queue_for(opportunity, **fields):
@@ -58,7 +63,7 @@ def queue_for(opportunity, **fields):
     return expression
 
 
-def test_the_worker_sends_what_was_queued(opportunity, mailoutbox):
+def test_the_worker_sends_what_was_queued(opportunity, mailoutbox, run_worker):
     expression = queue_for(
         opportunity, full_name="Kwame Mensah", email="kwame@example.com", phone="07700 900789"
     )
@@ -84,7 +89,7 @@ def test_the_worker_sends_what_was_queued(opportunity, mailoutbox):
     assert row.finished_at is not None
 
 
-def test_a_rolled_back_transaction_queues_nothing(opportunity, mailoutbox):
+def test_a_rolled_back_transaction_queues_nothing(opportunity, mailoutbox, run_worker):
     with pytest.raises(RuntimeError), transaction.atomic():
         expression = ExpressionOfInterestFactory(opportunity=opportunity)
         queue_expression_emails(expression)
@@ -95,7 +100,7 @@ def test_a_rolled_back_transaction_queues_nothing(opportunity, mailoutbox):
     assert mailoutbox == []
 
 
-def test_an_expression_erased_while_queued_is_not_emailed(opportunity, mailoutbox):
+def test_an_expression_erased_while_queued_is_not_emailed(opportunity, mailoutbox, run_worker):
     expression = queue_for(opportunity)
     expression.delete()
 
@@ -163,7 +168,7 @@ def plain_text(envelope):
     return message, message.get_body(("plain",)).get_content()
 
 
-def test_emails_are_delivered_through_a_real_smtp_server(opportunity, smtp_server):
+def test_emails_are_delivered_through_a_real_smtp_server(opportunity, smtp_server, run_worker):
     server = smtp_server()
     expression = queue_for(opportunity, email="amina@example.com")
 
@@ -185,7 +190,7 @@ def test_emails_are_delivered_through_a_real_smtp_server(opportunity, smtp_serve
 
 
 def test_a_refused_address_fails_the_task_without_recording_the_address(
-    opportunity, smtp_server, caplog
+    opportunity, smtp_server, caplog, run_worker
 ):
     server = smtp_server(refuse="no.such.person@example.com")
     expression = queue_for(opportunity, email="no.such.person@example.com")

@@ -2,10 +2,15 @@
 otherwise, and a JSON body naming the state of each part."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from applications.tasks import send_expression_emails
+from tests.factories import ExpressionOfInterestFactory
 from tests.involvement.test_security_headers import run_production
 
 ASK_FOR_HEALTH = r"""
@@ -117,3 +122,24 @@ def test_people_get_the_sorry_page_with_503_when_the_database_does_not_answer(tm
     page = lines[3]
     assert "<h1>Sorry, there is a problem with the service</h1>" in page
     assert "nhsuk-header" in page
+
+
+@pytest.mark.django_db
+def test_it_names_an_email_queue_that_has_stalled(client, settings):
+    # Changing TASKS makes django_tasks build its backends again, with the database one.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+    settings.EMAIL_QUEUE_ALERT_MINUTES = 15
+    send_expression_emails.enqueue(ExpressionOfInterestFactory().pk)
+    fresh = client.get(reverse("healthz")).json()
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(minutes=20))
+    stalled = client.get(reverse("healthz"))
+
+    assert fresh["status"] == "ok"
+    assert fresh["email_queue"] == {"status": "ok", "waiting": 1, "oldest_unsent_seconds": 0}
+    # Everyone is still served, so 200; a person reading it sees what needs looking at.
+    assert stalled.status_code == 200
+    body = stalled.json()
+    assert body["status"] == "degraded"
+    assert body["email_queue"]["status"] == "stalled"
+    assert body["email_queue"]["waiting"] == 1
+    assert 20 * 60 <= body["email_queue"]["oldest_unsent_seconds"] < 21 * 60
