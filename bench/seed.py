@@ -13,10 +13,15 @@ expressions the POST test created, sessions, queued email tasks). `fresh=True` r
 Every fresh seed runs in one transaction: the secondary indexes and unique constraints of the two
 big tables are dropped, the rows copied in, and the indexes rebuilt, so a failure leaves the
 database as it was.
+
+The seed empties only the tables it fills, so the database is as the migrations left it plus the
+seed's rows: the privacy notice involvement's migrations publish (which the form records the
+version of) and the staff groups stay.
 """
 
 import base64
 import datetime
+import importlib
 import io
 import json
 import random
@@ -38,7 +43,6 @@ from opportunities.models import GlossaryTerm, Meeting, Opportunity, Programme
 SPEC = {"programmes": 30, "opportunities": 1_000, "meetings": 20_000, "expressions": 1_000_000}
 # Bump when the generated data changes shape, so old seeds are not reused.
 SEED_VERSION = 1
-SPEC_TEXT = json.dumps({"version": SEED_VERSION, **SPEC}, sort_keys=True)
 YEARS = 5
 BATCH = 50_000
 BENCH_STAFF = "bench-admin"
@@ -329,40 +333,85 @@ def _transient_tables():
     return tables
 
 
-def seed(fresh=False, log=print):
-    """Make sure the bench data is there. Returns a dict describing it."""
+def _spec_text(spec):
+    return json.dumps({"version": SEED_VERSION, **spec}, sort_keys=True)
+
+
+def seed(fresh=False, log=print, spec=SPEC):
+    """Make sure the bench data is there. Returns a dict describing it.
+
+    `spec` is how many rows to make; the bench always uses SPEC, a test a few rows."""
+    _put_back_privacy_notices(log)
     with connection.cursor() as cursor:
         marker = _marker(cursor)
-        if marker and not fresh and marker[0] == SPEC_TEXT:
+        if marker and not fresh and marker[0] == _spec_text(spec):
             counts = seeded_counts(cursor, marker[1])
-            if counts == SPEC:
+            if counts == spec:
                 log("reusing the seeded data (make bench SEED=fresh to reseed): " + ", ".join(
                     f"{v:,} {k}" for k, v in counts.items()))
                 tidy_after_earlier_runs(cursor, marker[1], log)
                 return {"reused": True, "seconds": 0.0, **counts}
             log(f"seeded data incomplete ({counts}); reseeding")
     started = time.monotonic()
-    _seed_fresh(log)
+    _seed_fresh(log, spec)
     seconds = time.monotonic() - started
     with connection.cursor() as cursor:
         cursor.execute("UPDATE bench_seed SET seconds = %s WHERE id = 1", [seconds])
     log(f"seeded in {seconds:.0f} s")
-    return {"reused": False, "seconds": seconds, **SPEC}
+    return {"reused": False, "seconds": seconds, **spec}
+
+
+def _put_back_privacy_notices(log):
+    """Earlier versions of this seed emptied the privacy notices along with the users (TRUNCATE
+    ... CASCADE: a notice refers to who wrote and published it), and later runs reuse such a
+    seed. Put back what involvement's migrations made there, through the migrations' own
+    functions, as tests/conftest.py does. A table with any notice in it is left as it is."""
+    PrivacyNotice = apps.get_model("involvement", "PrivacyNotice")
+    if PrivacyNotice.objects.exists():
+        return
+    first = importlib.import_module("involvement.migrations.0002_first_privacy_notice")
+    draft = importlib.import_module(
+        "involvement.migrations.0004_draft_notice_with_equality_monitoring"
+    )
+    with connection.schema_editor() as schema_editor:
+        first.create_first_notice(apps, schema_editor)
+        draft.create_draft(apps, schema_editor)
+    log("put back the privacy notices involvement's migrations make (an earlier seed had "
+        "emptied their table)")
 
 
 def _content_tables():
-    """Every table of the portal's own apps, plus users, sessions, tasks and the admin log."""
+    """The tables the seed empties and fills, but for the users (see _empty_content_tables):
+    every table of opportunities and applications, the users' groups and permissions, the admin
+    log, sessions and tasks."""
     models = [
         *apps.get_app_config("opportunities").get_models(),
         *apps.get_app_config("applications").get_models(),
-        get_user_model(),
         apps.get_model("admin", "LogEntry"),
     ]
     tables = {m._meta.db_table for m in models}
-    for model in models:
+    for model in [*models, get_user_model()]:
         for field in model._meta.local_many_to_many:
             tables.add(field.remote_field.through._meta.db_table)
     return sorted(tables | set(_transient_tables()))
+
+
+def _empty_content_tables(cursor):
+    """Empty what the seed fills and nothing else: what the migrations made elsewhere (the
+    privacy notices, the staff groups) stays as it is.
+
+    No CASCADE, which would also empty every table referring to one of these: the privacy
+    notices refer to users. Without it PostgreSQL refuses, naming the table, if a new table
+    outside the list refers to one in it, for someone to decide whether the bench owns it. The
+    users are not truncated, because the privacy notices refer to them, but deleted as the
+    portal deletes a user: a notice one of them had written or published (no migration makes
+    one) would stay, without who did it (on_delete=SET_NULL)."""
+    cursor.execute(f"TRUNCATE {', '.join(_content_tables())} RESTART IDENTITY")
+    User = get_user_model()
+    User.objects.all().delete()
+    cursor.execute(
+        f"SELECT setval(pg_get_serial_sequence('{User._meta.db_table}', 'id'), 1, false)"
+    )
 
 
 def _drop_secondary_indexes(cursor, table):
@@ -391,16 +440,15 @@ def _drop_secondary_indexes(cursor, table):
     return restore
 
 
-def _seed_fresh(log):
+def _seed_fresh(log, spec):
     rng = random.Random(20261127)
     now = timezone.now().replace(microsecond=0)
     content = json.loads(CONTENT.read_text())
     with transaction.atomic(), connection.cursor() as cursor:
         _marker(cursor)
         cursor.execute("DELETE FROM bench_seed")
-        tables = ", ".join(_content_tables())
         log("emptying the bench tables")
-        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        _empty_content_tables(cursor)
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
@@ -409,11 +457,11 @@ def _seed_fresh(log):
             # triggers, for this transaction only.
             cursor.execute("SET LOCAL session_replication_role = replica")
 
-        staff = _seed_users(rng)
-        programme_ids = _seed_programmes(cursor, content, now)
-        opportunities = _seed_opportunities(cursor, rng, content, programme_ids, now)
+        staff = _seed_users(rng, spec)
+        programme_ids = _seed_programmes(cursor, content, now, spec)
+        opportunities = _seed_opportunities(cursor, rng, content, programme_ids, now, spec)
         _seed_leads(cursor, programme_ids, staff["leads"])
-        meetings = _seed_meetings(cursor, rng, opportunities, now)
+        meetings = _seed_meetings(cursor, rng, opportunities, now, spec)
         _seed_glossary(cursor, content, now)
         log(f"{len(programme_ids)} programmes, {len(opportunities)} opportunities, "
             f"{sum(len(m) for m in meetings.values()):,} meetings")
@@ -425,7 +473,8 @@ def _seed_fresh(log):
         history = _History(cursor)
         count = _copy(
             cursor, ExpressionOfInterest, EOI_COLUMNS,
-            _expressions(rng, opportunities, meetings, staff["team"], now, history),
+            _expressions(rng, opportunities, meetings, staff["team"], now, history,
+                         spec["expressions"]),
             after_batch=history.flush,
         )
         log(f"{count:,} expressions of interest and {history.total:,} status changes copied "
@@ -444,11 +493,11 @@ def _seed_fresh(log):
         cursor.execute(
             "INSERT INTO bench_seed (id, spec, max_expression_id, seconds, seeded_at) "
             "VALUES (1, %s, %s, 0, now())",
-            [SPEC_TEXT, count],
+            [_spec_text(spec), count],
         )
 
 
-def _seed_users(rng):
+def _seed_users(rng, spec):
     User = get_user_model()
     team_group = Group.objects.filter(name="Involvement team").first()
     lead_group = Group.objects.filter(name="Programme lead").first()
@@ -466,7 +515,7 @@ def _seed_users(rng):
         if team_group:
             user.groups.add(team_group)
         users["team"].append(user.pk)
-    for n in range(SPEC["programmes"]):
+    for n in range(spec["programmes"]):
         user = User(username=f"bench-lead-{n}", first_name=rng.choice(FIRST_NAMES),
                     last_name=rng.choice(LAST_NAMES), email=f"lead{n}@example.nhs.uk",
                     is_staff=True)
@@ -482,10 +531,10 @@ def _paragraphs(lines):
     return "\n".join(lines) if isinstance(lines, list) else (lines or "")
 
 
-def _seed_programmes(cursor, content, now):
+def _seed_programmes(cursor, content, now, spec):
     names = [p["name"] for p in content["programmes"]]
     names += [n for n in PROGRAMME_NAMES if n not in names]
-    names = names[: SPEC["programmes"]]
+    names = names[: spec["programmes"]]
     rows = []
     for n, name in enumerate(names, start=1):
         source = content["programmes"][n % len(content["programmes"])]
@@ -499,14 +548,14 @@ def _seed_programmes(cursor, content, now):
     return list(range(1, len(rows) + 1))
 
 
-def _seed_opportunities(cursor, rng, content, programme_ids, now):
+def _seed_opportunities(cursor, rng, content, programme_ids, now, spec):
     sources = content["opportunities"]
     today = now.date()
     kinds = list(GROUP_WORDS)
     opportunities = []
     rows = []
     programme_weights = [1 / (i + 1) ** 0.7 for i in range(len(programme_ids))]
-    for n in range(1, SPEC["opportunities"] + 1):
+    for n in range(1, spec["opportunities"] + 1):
         source = sources[n % len(sources)]
         kind = rng.choices(kinds, [35, 25, 25, 15])[0]
         status = rng.choices(["open", "closed", "draft"], [55, 30, 15])[0]
@@ -561,14 +610,14 @@ def _seed_leads(cursor, programme_ids, leads):
     _copy(cursor, through, ["id", "programme_id", "user_id"], rows)
 
 
-def _seed_meetings(cursor, rng, opportunities, now):
+def _seed_meetings(cursor, rng, opportunities, now, spec):
     start = now - datetime.timedelta(days=365 * (YEARS - 1))
     span = 365 * YEARS * 86400
     meetings = {o["id"]: [] for o in opportunities}
     rows = []
     # Drafts have few meetings, busy opportunities many: 20,000 in all.
     weights = [0.2 if o["status"] == "draft" else 1.0 for o in opportunities]
-    owners = rng.choices(opportunities, weights, k=SPEC["meetings"])
+    owners = rng.choices(opportunities, weights, k=spec["meetings"])
     for n, opportunity in enumerate(owners, start=1):
         event = opportunity["kind"] == "event"
         kind = "event" if event else rng.choices(["meeting", "briefing", "taster"],
@@ -660,13 +709,12 @@ def reference_for(n):
     return f"{text[:4]}-{text[4:8]}-{text[8:]}"
 
 
-def _expressions(rng, opportunities, meetings, team, now, history):
+def _expressions(rng, opportunities, meetings, team, now, history, total_rows):
     """Yield the expression rows (escaped), adding their history rows to `history`.
 
     Random values are drawn a batch at a time and weighted choices are table look-ups: the
     seed has to make a million rows in well under a minute on a busy two-core machine."""
     random_ = rng.random
-    total_rows = SPEC["expressions"]
     now_ts = int(now.timestamp())
     span = 365 * YEARS * 86400
     first_ts = now_ts - span

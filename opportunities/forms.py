@@ -55,14 +55,16 @@ class OpportunityFilterForm(forms.Form):
 
     @classmethod
     def page_cache_query(cls, query):
-        """The filters in `query` as the public page cache keys the list by: each parameter
-        the list understands, with only values that can be right, sorted (page_cache.py). A
-        search is free text, which anyone could vary without end, so it is never kept (None).
-        Programmes are checked only for their form here; the view keeps out a page whose
-        programme does not exist."""
-        if query.get("q", "").strip():
+        """The filters in `query` as the public page cache keys the list by (page_cache.py):
+        each parameter the list understands, with only values that can be right, in a fixed
+        order, so nothing else in an address can make another page to keep. A search is kept
+        as typed (less the spaces around it); one longer than the box allows is not kept
+        (None). Programmes are checked only for their form here: the view keeps out a page
+        whose programme does not exist."""
+        search = query.get("q", "").strip()
+        if len(search) > cls.base_fields["q"].max_length:
             return None
-        pairs = []
+        pairs = [("q", search)] if search else []
         for name in ("kind", "programme", "frequency", "where", "who"):
             field = cls.base_fields[name]
             allowed = {value for value, _ in field.choices if value} if field.choices else None

@@ -343,6 +343,18 @@ def test_a_page_first_asked_for_with_unknown_parameters_does_not_carry_them(clie
     assert stored_pages() == 1
 
 
+def test_a_search_is_kept_as_typed_less_the_spaces_around_it(client, django_assert_num_queries):
+    OpportunityFactory(title="Patient flow")
+    first = client.get(LIST, {"q": "flow"}).content.decode()
+
+    with django_assert_num_queries(0):
+        again = client.get(LIST, {"q": "  flow ", "utm_source": "x"}).content.decode()
+
+    assert again == first
+    assert "Patient flow" in again
+    assert stored_pages() == 1
+
+
 def test_filters_in_any_order_are_one_page(client):
     OpportunityFactory(kind=Opportunity.Kind.LAY_PARTNER)
     client.get(LIST + "?kind=lay_partner&kind=event")
@@ -355,7 +367,7 @@ def test_filters_in_any_order_are_one_page(client):
 def test_what_cannot_be_a_real_page_is_not_kept(client):
     OpportunityFactory()
     for query in (
-        {"q": "flow"},  # free text: built for each search
+        {"q": "x" * 201},  # longer than the search box takes
         {"programme": "no-such-programme"},
         {"kind": "not-a-kind"},
         {"page": "999"},  # past the last page: shown the last, not kept as page 999

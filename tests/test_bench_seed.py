@@ -1,0 +1,102 @@
+"""The bench's seed (bench/seed.py) leaves the database as the migrations left it, plus its own
+rows: the form POST the bench measures records the version of the privacy notice that
+involvement's migrations publish. A few rows are seeded here, the way `make bench` seeds a
+million.
+
+PostgreSQL only, as the bench is: the seed copies its rows with COPY and reads PostgreSQL's
+catalogues to drop and rebuild indexes. CI uses PostgreSQL, and so can a laptop, with
+DATABASE_URL=postgres://... pytest tests/test_bench_seed.py
+"""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from applications.models import ExpressionOfInterest
+from bench import run, seed
+from involvement.models import PrivacyNotice
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the bench seed needs PostgreSQL (COPY, and its catalogues for the indexes); "
+        "set DATABASE_URL to a PostgreSQL database",
+    ),
+    # The seed runs in its own transaction and commits, as it does in the bench.
+    pytest.mark.django_db(transaction=True),
+]
+
+FEW = {"programmes": 3, "opportunities": 20, "meetings": 40, "expressions": 200}
+
+
+@pytest.fixture(autouse=True)
+def _no_seed_marker_left():
+    # bench_seed is the seed's own table, not a model's, so the test database's flush keeps it.
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_seed")
+
+
+def seed_few(fresh=False):
+    return seed.seed(fresh=fresh, log=lambda message: None, spec=FEW)
+
+
+def privacy_notices():
+    return list(PrivacyNotice.objects.order_by("pk").values())
+
+
+def post_the_bench_form(client, submission_key):
+    """The POST the bench sends (bench/run.py's form body), to the opportunity it picks."""
+    path = reverse("applications:express_interest", args=[run.pick_opportunity()])
+    return client.post(
+        path,
+        run.form_body("unused") + f"&submission_key={submission_key}",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+
+def test_a_fresh_seed_keeps_the_privacy_notices_the_migrations_made():
+    before = privacy_notices()
+    assert PrivacyNotice.objects.current_version() == "2026-11"
+
+    seeded = seed_few(fresh=True)
+
+    assert seeded["reused"] is False
+    assert ExpressionOfInterest.objects.count() == 200
+    assert privacy_notices() == before
+
+
+def test_the_bench_form_post_saves_after_a_fresh_seed_and_after_a_reused_one(client):
+    seed_few(fresh=True)
+
+    response = post_the_bench_form(client, "00000001-eeee-4000-8000-000000000001")
+
+    assert response.status_code == 302
+    saved = ExpressionOfInterest.objects.get(full_name="Bench Mark")
+    assert saved.privacy_notice_version == "2026-11"
+
+    seeded = seed_few()
+
+    assert seeded["reused"] is True
+    assert not ExpressionOfInterest.objects.filter(pk=saved.pk).exists()
+    response = post_the_bench_form(client, "00000001-eeee-4000-8000-000000000002")
+    assert response.status_code == 302
+    assert ExpressionOfInterest.objects.get(full_name="Bench Mark").privacy_notice_version == (
+        "2026-11"
+    )
+
+
+def test_it_puts_back_the_notices_an_earlier_seed_emptied():
+    # Seeds made before the seed left the privacy notices alone emptied their table (TRUNCATE
+    # of the users, CASCADE), and the bench reuses such a seed.
+    seed_few(fresh=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {PrivacyNotice._meta.db_table}")
+
+    seeded = seed_few()
+
+    assert seeded["reused"] is True
+    assert PrivacyNotice.objects.current_version() == "2026-11"
+    assert list(
+        PrivacyNotice.objects.filter(published_at__isnull=True).values_list("version", flat=True)
+    ) == ["2026-12"]
