@@ -269,10 +269,15 @@ class CountingMailbox:
         self.received = collections.Counter()
         self.delay = 0.0
         self.last_at = None  # monotonic time of the last message
+        self.last_person = None  # the last recipient whose address starts with "drill-"
+        self.in_flight = None  # the recipient being accepted (slowly) right now
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.delay:
+            # Being handed over now: a worker killed at this moment has not delivered it.
+            self.in_flight = address.lower()
             await asyncio.sleep(self.delay)
+            self.in_flight = None
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -280,6 +285,8 @@ class CountingMailbox:
         with self.lock:
             for address in envelope.rcpt_tos:
                 self.received[address.lower()] += 1
+                if address.lower().startswith("drill-"):
+                    self.last_person = address.lower()
             self.last_at = time.monotonic()
         return "250 Message accepted for delivery"
 

@@ -18,8 +18,9 @@ through nginx from their own loopback addresses (127.0.0.2, 127.0.0.3, ...: Linu
   c.     Redis stopped under load: pages and forms still answer, /healthz names the cache as
          down; started again, the cache is used again.
   d.     2,000 requests with made-up query parameters do not fill Redis with copies of pages.
-  e.     the email worker killed with kill -9 half-way through a queue: every email delivered
-         exactly once after it is restarted.
+  e.     the email worker killed with kill -9 twice in a queue of 30 emails, while a
+         confirmation and then a notification is being sent: every email delivered exactly
+         once after it is restarted and the stale period has passed.
 
 Each figure is printed as it is measured and again in a table at the end; the test fails, after
 the table, listing every figure out of bounds. `make drill` runs it alone, with its output.
@@ -536,12 +537,14 @@ def step_d(drill, stack):
 
 
 def step_e(drill, stack):
+    """The worker killed twice while sending a queue of 30 emails: once while a confirmation
+    (a task's first email) is being handed to the SMTP server, once while a notification (its
+    second) is. Chosen moments, not random ones, so the drill says the same every run."""
     port = stack.nginx.https_port
     mailbox = stack.smtp.mailbox
-    # Each recipient takes 0.3 s: 30 emails take about 10 s, long enough to be killed half-way.
+    # Each recipient takes 0.3 s: 30 emails take about 10 s, long enough to be killed twice.
     mailbox.delay = 0.3
     before = mailbox.total()
-    starts = stack.worker.starts
 
     def visitor(i):
         return Visitor(port, source=f"127.0.3.{1 + i // 3}") \
@@ -549,30 +552,49 @@ def step_e(drill, stack):
 
     sent = in_parallel([lambda i=i: visitor(i) for i in range(15)], threads=5)
     queued = sum(1 for r in sent if r.status == 302)
-    deadline = time.monotonic() + 30
-    while mailbox.total() - before < 4 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    delivered_before_kill = mailbox.total() - before
-    killed = stack.worker.kill()
-    killed_at = time.monotonic()
-    # What the killed worker left claimed: put back only once EMAIL_WORKER_STALE_SECONDS pass.
-    running = queue_state(stack).get("RUNNING", 0)
-    drill.say(f"e: kill -9 {killed} after {delivered_before_kill} of {2 * queued} emails, "
-              f"{running} task(s) left running")
-    try:
-        stack.worker.wait_started(after=starts, timeout=15)
-        restarted = f"restarted in {time.monotonic() - killed_at:.1f} s"
-    except RuntimeError:
-        restarted = "not restarted"
-    drill.figure("e", "worker killed (kill -9) half-way", f"after {delivered_before_kill} of "
-                 f"{2 * queued} emails, {running} task running; {restarted}",
-                 "mid-queue, restarted",
-                 restarted != "not restarted" and queued >= 12
-                 and delivered_before_kill < 2 * queued)
-    check_emails(drill, stack, "e", timeout=STALE_SECONDS + 30)
-    # Over EMAIL_WORKER_STALE_SECONDS when the killed worker left an email running.
-    last = (mailbox.last_at or killed_at) - killed_at
-    drill.figure("e", "from the kill to the last email", f"{last:.1f} s", "-", True)
+    people = {f"drill-e-{i}@example.com" for i in range(15)}
+    kills = []
+    for which, in_flight in (("a confirmation", people.__contains__),
+                             ("a notification", lambda address: address not in people)):
+        starts = stack.worker.starts
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            address = mailbox.in_flight
+            if mailbox.total() - before >= 2 and address and in_flight(address):
+                break
+            time.sleep(0.01)
+        else:
+            drill.figure("e", f"kill -9 while sending {which}", "never saw one being sent",
+                         "killed, restarted", False)
+            continue
+        delivered = mailbox.total() - before
+        last_person = mailbox.last_person
+        stack.worker.kill()
+        killed_at = time.monotonic()
+        # The task the killed worker had claimed stays RUNNING until EMAIL_WORKER_STALE_SECONDS
+        # have passed; then it is put back in the queue.
+        running = queue_state(stack).get("RUNNING", 0)
+        try:
+            stack.worker.wait_started(after=starts, timeout=15)
+            restarted = f"restarted in {time.monotonic() - killed_at:.1f} s"
+        except RuntimeError:
+            restarted = "not restarted"
+        kills.append((which, killed_at, last_person))
+        drill.figure("e", f"kill -9 while sending {which}",
+                     f"after {delivered} of {2 * queued} emails, {running} task running; "
+                     f"{restarted}", "killed, restarted",
+                     restarted != "not restarted" and queued >= 12)
+    check_emails(drill, stack, "e", timeout=2 * STALE_SECONDS + 30)
+    counts = mailbox.counts()
+    for which, _, last_person in kills:
+        if which == "a notification" and last_person and counts[last_person] > 1:
+            # The task sends the confirmation, then the notification: run again after the kill,
+            # it sends both.
+            drill.say(f"e: the confirmation sent just before the kill during {which} arrived "
+                      f"{counts[last_person]} times")
+    if kills:
+        last = (mailbox.last_at or kills[-1][1]) - kills[-1][1]
+        drill.figure("e", "from the last kill to the last email", f"{last:.1f} s", "-", True)
     mailbox.delay = 0.0
 
 
