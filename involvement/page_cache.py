@@ -22,6 +22,12 @@ come back from Redis in one round trip.
 Admin actions that use `QuerySet.update()`, which sends no signals, call `forget_public_pages()`.
 PUBLIC_PAGE_CACHE_SECONDS bounds what changes with the clock alone: a meeting that has started
 leaves "upcoming" at most that long after.
+
+Keys nobody can multiply: a page is kept under its path and the query parameters its view
+understands, checked and in a fixed order (`cache_public_page(query=...)`), never the raw query
+string, so `?utm_source=...` or a scanner's random parameters get the one kept page instead of
+each storing another. Redis runs with a `maxmemory` and LRU eviction besides (deploy/). If
+Redis does not answer, every page is simply built (involvement/cache.py).
 """
 
 import hashlib
