@@ -244,6 +244,7 @@ class Redis:
             "--dir", self.workdir, "--daemonize", "no",
         ], self.workdir / "redis.log").start()
         wait_for("redis", lambda: self.client().ping(), 10)
+        self.started_at = time.monotonic()
         return self
 
     def client(self):
