@@ -175,15 +175,23 @@ class Postgres:
     def start(self):
         self._run(postgres_bin("initdb"), "-D", self.data, "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--no-sync")
-        options = (
+        self.options = (
             f"-p {self.port} -c listen_addresses={LOOPBACK} -k {self.dir} "
             # Durability is not what the drill tests; without fsync the migrations run faster.
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=60"
         )
-        self._run(postgres_bin("pg_ctl"), "-D", self.data, "-l", self.logfile, "-o", options,
-                  "-w", "-t", "30", "start")
+        self.start_again()
         self.query("CREATE DATABASE involvement", database="postgres")
+
+    def start_again(self):
+        self._run(postgres_bin("pg_ctl"), "-D", self.data, "-l", self.logfile, "-o",
+                  self.options, "-w", "-t", "30", "start")
+
+    def stop_fast(self):
+        """`pg_ctl stop -m fast`: connections cut, nothing accepted until start_again()."""
+        self._run(postgres_bin("pg_ctl"), "-D", self.data, "-m", "fast", "-w", "-t", "30",
+                  "stop")
 
     def restart(self):
         """`pg_ctl restart -m fast`, as an operator would: every connection is cut."""
