@@ -315,6 +315,11 @@ def test_the_portal_survives_its_parts_failing(stack):
     step_e(drill, stack)
     step_one_instance_down(drill, stack)
 
+    # The worker waits out database outages by itself: it should have exited only when killed.
+    codes = [code for _, code in stack.worker.exits]
+    drill.figure("all", "email worker exits", tally(collections.Counter(codes)),
+                 "only the 2 kills (-9)", codes == [-9, -9])
+
     seconds = time.monotonic() - drill.started
     drill.figure("all", "drill duration", f"{seconds:.0f} s", "< 300 s", seconds < 300)
     print("\n" + drill.table() + "\n", flush=True)
