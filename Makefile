@@ -60,7 +60,7 @@ bench: deps
 # The fault drill (tests/deployment/test_drill.py, README "Running in production"): nginx from
 # deploy/, two gunicorn instances, its own PostgreSQL and Redis, an SMTP server and the email
 # worker, each broken in turn. Part of `make test` too; here alone, with -s so its figures print.
-# About 4 minutes.
+# About 2 to 3 minutes, most of it collectstatic and a minute of load.
 .PHONY: drill
 drill: deps
 	$(PY) -m pytest tests/deployment/test_drill.py -s $(PYTEST_ARGS)

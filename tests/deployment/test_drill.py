@@ -24,7 +24,7 @@ through nginx from their own loopback addresses (127.0.0.2, 127.0.0.3, ...: Linu
 
 Each figure is printed as it is measured and again in a table at the end; the test fails, after
 the table, listing every figure out of bounds. `make drill` runs it alone, with its output.
-About 3-4 minutes on 2 cores. Every process is stopped whatever happens; the logs are kept, and
+About 2-3 minutes on 2 cores. Every process is stopped whatever happens; the logs are kept, and
 their folder named, when the drill fails.
 """
 
