@@ -11,6 +11,7 @@ help:
 	@echo "make run     set up, load the trust's content and serve http://$(HOST):$(PORT)/"
 	@echo "make test    set up and run the whole test suite (SQLite unless DATABASE_URL is set)"
 	@echo "make lint    ruff"
+	@echo "make drill   the fault drill alone: the production shape on loopback, broken part by part"
 
 # The virtual environment is rebuilt when the dependencies change.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -55,3 +56,11 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/involvement_bench
 .PHONY: bench
 bench: deps
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(if $(SEED),--seed=$(SEED)) $(BENCH_ARGS)
+
+# The fault drill (tests/deployment/test_drill.py, README "Running in production"): nginx from
+# deploy/, two gunicorn instances, its own PostgreSQL and Redis, an SMTP server and the email
+# worker, each broken in turn. Part of `make test` too; here alone, with -s so its figures print.
+# About 2 to 3 minutes, most of it collectstatic and a minute of load.
+.PHONY: drill
+drill: deps
+	$(PY) -m pytest tests/deployment/test_drill.py -s $(PYTEST_ARGS)
