@@ -39,7 +39,7 @@ if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("Set TRUSTED_PROXY_COUNT to 0 or more.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "involvement.apps.StaffAdminConfig",  # django.contrib.admin, with the staff sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

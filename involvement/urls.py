@@ -7,10 +7,6 @@ from opportunities.sitemaps import sitemaps
 
 from . import views
 
-admin.site.site_header = "Involvement portal"
-admin.site.site_title = "Involvement portal admin"
-admin.site.index_title = "Expressions of interest and opportunities"
-
 # The database not answering is a 503, not a 500 (views.server_error).
 handler500 = "involvement.views.server_error"
 

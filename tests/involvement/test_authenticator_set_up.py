@@ -25,7 +25,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from involvement import two_factor as set_up
-from involvement.admin import SET_UP_SESSION_KEY
+from involvement.admin_site import SET_UP_SESSION_KEY
 from involvement.tasks import send_set_up_link_email
 from tests.involvement.authenticator import code, wrong_code
 

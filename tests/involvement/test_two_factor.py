@@ -18,7 +18,7 @@ from django.conf import settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from involvement.admin import SET_UP_SESSION_KEY
+from involvement.admin_site import SET_UP_SESSION_KEY
 from tests.involvement.authenticator import code, wrong_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_passwords")]
