@@ -28,8 +28,8 @@ With two-factor sign-in required:
   action, sends a new link and stops the old one working. The very first administrator gets
   their link from `manage.py set_up_authenticator USERNAME`.
 
-Every admin view is also wrapped so that a refused permission (403) and the request being
-handled are known to the security log (involvement/security.py).
+Every admin view is also wrapped so that a refused permission (403) is written to the security
+log (involvement/security.py).
 
 The admin for staff's authenticator apps and the privacy notice's versions is in admin.py.
 """
@@ -311,12 +311,11 @@ class StaffAdminSite(AdminSite):
         inner = super().admin_view(view, cacheable)
 
         def logged(request, *args, **kwargs):
-            with security.handling_admin_request(request):
-                try:
-                    return inner(request, *args, **kwargs)
-                except PermissionDenied:
-                    security.log_permission_denied(request)
-                    raise
+            try:
+                return inner(request, *args, **kwargs)
+            except PermissionDenied:
+                security.log_permission_denied(request)
+                raise
 
         return update_wrapper(logged, inner)
 

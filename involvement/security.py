@@ -29,8 +29,6 @@ Sign-in rules (see the "Staff sign-in" settings):
   so an attacker could make the admin unusable for everyone simply by failing to sign in.
 """
 
-import contextlib
-import contextvars
 import logging
 import re
 import time
@@ -48,27 +46,9 @@ from .client_address import client_address
 
 logger = logging.getLogger("involvement.security")
 
-# The admin request being handled, set by the admin site (involvement/admin.py) around every
-# admin view, so code without the request to hand (the CSV export) can still say who did it.
-_admin_request = contextvars.ContextVar("involvement_admin_request", default=None)
-
 # Search text and paging in an admin address; only the filters are logged.
 NOT_FILTERS = {"q", "o", "p", "e", "all"}
 _UNSAFE = re.compile(r"[^\w@.:/,+=&%-]")
-
-
-def current_admin_request():
-    """The admin request being handled in this thread or task, or None outside the admin."""
-    return _admin_request.get()
-
-
-@contextlib.contextmanager
-def handling_admin_request(request):
-    token = _admin_request.set(request)
-    try:
-        yield
-    finally:
-        _admin_request.reset(token)
 
 
 def username_hash(username):

@@ -99,7 +99,7 @@ def invite_to_meeting(model_admin, request, queryset):
 
 @admin.action(description="Export the selected as a spreadsheet (CSV)", permissions=["export"])
 def export_as_csv(model_admin, request, queryset):
-    return export_csv(queryset)
+    return export_csv(queryset, request)
 
 
 def invite(model_admin, request, expression, meeting):
