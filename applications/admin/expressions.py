@@ -128,32 +128,25 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
         except (model.DoesNotExist, forms.ValidationError, ValueError) as error:
             raise Http404("No expression of interest you can see has that id.") from error
 
-    def _can_see(self, request, expression):
-        # Asked several times while one page renders; the answer is kept for the request.
-        seen = request.__dict__.setdefault("_expressions_visible", {})
-        if expression.pk not in seen:
-            seen[expression.pk] = self.get_queryset(request).filter(pk=expression.pk).exists()
-        return seen[expression.pk]
+    # Every expression the checks below are asked about came through get_queryset (get_object,
+    # the changelist, the actions), which has already kept out what this member of staff may
+    # not see: they need not ask the database again.
 
     def has_add_permission(self, request):
         # Expressions of interest come from the public form only.
         return False
 
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or self._can_see(request, obj))
-
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         # An anonymised expression is a record of what happened, with nobody left to contact.
-        return allowed and (obj is None or self._can_see(request, obj) and not obj.anonymised_at)
+        return allowed and (obj is None or not obj.anonymised_at)
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
 
     def has_move_permission(self, request, obj=None):
         allowed = request.user.has_perm("applications.move_expression")
-        return allowed and (obj is None or self._can_see(request, obj) and not obj.anonymised_at)
+        return allowed and (obj is None or not obj.anonymised_at)
 
     def has_export_permission(self, request):
         return request.user.has_perm("applications.export_expressions")
