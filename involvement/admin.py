@@ -12,11 +12,12 @@ from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import security, two_factor
+from .admin_common import render_admin_page
+from .formats import date_and_time, staff_name
 from .models import PrivacyNotice, PublishedNoticeError
 from .tasks import queue_set_up_link_email
 from .views import privacy_notice_context
@@ -219,7 +220,7 @@ class PrivacyNoticeAdmin(admin.ModelAdmin):
     readonly_fields = ["state", "retention", "published", "created"]
 
     class Media:
-        css = {"all": ["admin/privacy_notice.css"]}
+        css = {"all": ["admin/portal.css", "admin/privacy_notice.css"]}
 
     def get_queryset(self, request):
         # Which row is the current notice, in the same query as the rows.
@@ -268,17 +269,15 @@ class PrivacyNoticeAdmin(admin.ModelAdmin):
         if notice.pk == getattr(notice, "current_pk", None):
             return "Current: on the website now"
         if notice.published_at > timezone.now():
-            return "Published, in force from " + date_format(
-                timezone.localtime(notice.published_at), "j M Y, H:i"
-            )
+            return f"Published, in force from {date_and_time(notice.published_at)}"
         return "Earlier version"
 
     @staticmethod
     def _when_by(moment, user):
-        when = date_format(timezone.localtime(moment), "j M Y, H:i")
+        when = date_and_time(moment)
         if user is None:
             return when
-        return f"{when} by {user.get_full_name() or user}"
+        return f"{when} by {staff_name(user)}"
 
     @admin.display(description="Published", ordering="published_at")
     def published(self, notice):
@@ -431,17 +430,14 @@ class PrivacyNoticeAdmin(admin.ModelAdmin):
                 notice.full_clean()
             except ValidationError as error:
                 errors = error.messages
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Publish version {notice.version}?",
-            "subtitle": None,
-            "opts": self.opts,
-            "notice": notice,
-            "current": PrivacyNotice.objects.current(),
-            "errors": errors,
-            "media": self.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
-            request, "admin/involvement/privacynotice/publish.html", context
+        return render_admin_page(
+            request,
+            "admin/involvement/privacynotice/publish.html",
+            {
+                "title": f"Publish version {notice.version}?",
+                "notice": notice,
+                "current": PrivacyNotice.objects.current(),
+                "errors": errors,
+            },
+            model_admin=self,
         )

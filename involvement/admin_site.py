@@ -52,7 +52,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -63,6 +62,7 @@ from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import email_queue, security, two_factor
+from .admin_common import render_admin_page
 
 # The half-finished set-up of someone who opened their set-up link and entered the right
 # password: they have this long to scan the QR code and type a code.
@@ -369,16 +369,18 @@ class StaffAdminSite(AdminSite):
             return None
 
     def _set_up_page(self, request, template, title, status=200, **context):
-        context = {
-            **self.each_context(request),
-            "title": title,
-            "subtitle": None,
-            "help_email": settings.STAFF_SIGN_IN_HELP_EMAIL,
-            "link_hours": settings.STAFF_SET_UP_LINK_HOURS,
-            **context,
-        }
-        request.current_app = self.name
-        return TemplateResponse(request, template, context, status=status)
+        return render_admin_page(
+            request,
+            template,
+            {
+                "title": title,
+                "help_email": settings.STAFF_SIGN_IN_HELP_EMAIL,
+                "link_hours": settings.STAFF_SET_UP_LINK_HOURS,
+                **context,
+            },
+            site=self,
+            status=status,
+        )
 
     def _link_not_working(self, request):
         response = self._set_up_page(

@@ -39,7 +39,6 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
-from django.shortcuts import render
 from django.utils.crypto import salted_hmac
 
 from .client_address import client_address
@@ -228,19 +227,23 @@ def locked_out_response(request, original_response=None, credentials=None):
     """django-axes's response once a username and address are locked (AXES_LOCKOUT_CALLABLE)."""
     from django.contrib import admin
 
+    from .admin_common import render_admin_page
+
     cool_off = get_cool_off(request)
-    context = {
-        **admin.site.each_context(request),
-        "title": "Sign-in locked",
-        "subtitle": None,
-        "failure_limit": settings.AXES_FAILURE_LIMIT,
-        "cool_off": _duration(cool_off) if cool_off else None,
-        "help_email": settings.STAFF_SIGN_IN_HELP_EMAIL,
-    }
-    response = render(
-        request, "admin/involvement/locked_out.html", context,
+    response = render_admin_page(
+        request,
+        "admin/involvement/locked_out.html",
+        {
+            "title": "Sign-in locked",
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "cool_off": _duration(cool_off) if cool_off else None,
+            "help_email": settings.STAFF_SIGN_IN_HELP_EMAIL,
+        },
+        site=admin.site,
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
+    # django-axes returns this from its middleware, where Django renders no TemplateResponse.
+    response.render()
     if cool_off:
         response["Retry-After"] = str(int(cool_off.total_seconds()))
     return response
