@@ -1,5 +1,8 @@
 """Inviting people to briefing and taster meetings from the admin, one at a time and in bulk;
-recording attended, did not attend and cancelled; and who may do it."""
+recording attended, did not attend and cancelled; and who may do it.
+
+Over 600 lines: one feature, as the house style keeps one test file per feature.
+"""
 
 import datetime
 import re

@@ -1,5 +1,8 @@
 """Equality monitoring: optional questions after an expression of interest, answers kept with no
-link to the person or their expression, and a report of counts with small numbers hidden."""
+link to the person or their expression, and a report of counts with small numbers hidden.
+
+Over 600 lines: one feature, as the house style keeps one test file per feature.
+"""
 
 import re
 import uuid

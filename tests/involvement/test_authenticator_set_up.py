@@ -6,6 +6,8 @@ right code from the app confirms it and signs them in, and the link then stops w
 link expires, cannot be altered, works only for the person it was sent to, and the sign-in page
 never starts a set-up. The first administrator's link comes from
 `manage.py set_up_authenticator`.
+
+Over 600 lines: one feature, each way the link can be used or misused a test of its own.
 """
 
 import logging

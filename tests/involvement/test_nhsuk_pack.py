@@ -6,6 +6,9 @@ takes a fixture's html, substitutes the ids, names and texts that necessarily di
 the Django form (asserting every substituted string is really in the fixture), and
 compares the two structurally with django.test.html.parse_html (attribute order, class
 order and whitespace between tags do not matter; everything else does).
+
+Over 600 lines because it checks each NHS.UK component the pack renders against its
+fixture, one short test each.
 """
 
 import json

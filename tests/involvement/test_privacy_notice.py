@@ -3,6 +3,9 @@ recorded with every expression of interest and event registration.
 
 Every test database holds version "2026-11", published on 1 November 2026 by involvement's
 migrations, as every real database does.
+
+Over 600 lines: one feature, from the public page through the admin's drafts and publishing
+to what each form records, as the house style keeps one file per feature.
 """
 
 import datetime
