@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from involvement.emails import build_email, trust_context
-from involvement.formats import day_month_year, days_from_today, long_day, uk_time
+from involvement.formats import days_from_today, long_date, long_day, uk_time
 from opportunities.calendar import meeting_ics
 
 CONTACT_WAYS = {
@@ -49,7 +49,7 @@ def confirmation_email(expression):
         "contact_way": CONTACT_WAYS.get(expression.preferred_contact, "by email"),
         "manage_url": settings.SITE_URL + expression.manage_path(),
         "link_days": days,
-        "link_expires": day_month_year(days_from_today(days)),
+        "link_expires": long_date(days_from_today(days)),
     }
     return build_email(
         "expression_confirmation", context, to=[expression.email], reply_to=[contact["email"]]

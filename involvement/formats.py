@@ -42,15 +42,19 @@ def clock(moment):
     return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
 
 
-def day_month_year(day):
-    """'9 March 2027', for a date."""
-    return f"{day.day} {day:%B %Y}"
+def long_date(value):
+    """'9 March 2027', for a date or a moment (its day in the UK); '' for none."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = uk(value)
+    return f"{value.day} {value:%B %Y}"
 
 
 def long_day(moment):
     """'Tuesday 9 March 2027'."""
     moment = uk(moment)
-    return f"{moment:%A} {day_month_year(moment)}"
+    return f"{moment:%A} {long_date(moment)}"
 
 
 def time_span(start, end):
@@ -65,7 +69,7 @@ def uk_time(moment):
     local = uk(moment)
     hour = local.hour % 12 or 12
     suffix = "am" if local.hour < 12 else "pm"
-    return f"{day_month_year(local)} at {hour}:{local:%M}{suffix}"
+    return f"{long_date(local)} at {hour}:{local:%M}{suffix}"
 
 
 def days_from_today(days):
