@@ -1,3 +1,12 @@
+"""What people send and what staff do with it: the expression of interest and its pipeline
+(`move_to`, `invite_to`, the overdue rule), its history and staff notes, and the records of
+personal data requests and of who viewed what.
+
+Two models live in modules of their own and are imported here, so that Django registers them
+with this app and `applications.models` names every model: `Booking` and its rules
+(bookings.py) and `EqualityResponse` (equality.py).
+"""
+
 import datetime
 import secrets
 import uuid
@@ -14,8 +23,7 @@ from opportunities.models import Meeting, Opportunity
 
 from .bookings import Booking, BookingError
 
-# The equality monitoring model lives in equality.py. Importing it here registers it with this
-# app, and migration 0005 names its `year` default as applications.models.current_year.
+# Migration 0005 names the `year` default as applications.models.current_year.
 from .equality import EqualityResponse, current_year  # noqa: F401
 
 # Crockford's base32 without I, L, O, U: easy to read aloud on the phone and hard to mistype.
