@@ -1,9 +1,10 @@
 """Background tasks: the emails sent when someone expresses interest.
 
 The form view saves the expression of interest and calls `queue_expression_emails` inside the
-same `transaction.atomic()` block. The task is only queued once the transaction commits, and
-it takes nothing but the expression's primary key: with the database backend the arguments
-are stored in the task table, which is no place for names or email addresses. The task reads
+same `transaction.atomic()` block. The tasks (one per email) are only queued once the
+transaction commits, and take nothing but the expression's primary key and which email to
+send: with the database backend the arguments are stored in the task table, which is no place
+for names or email addresses. The task reads
 everything else from the database when it runs, so an expression erased in the meantime is
 simply not emailed about.
 

@@ -578,8 +578,9 @@ def step_d(drill, stack):
 
 def step_e(drill, stack):
     """The worker killed twice while sending a queue of 30 emails: once while a confirmation
-    (a task's first email) is being handed to the SMTP server, once while a notification (its
-    second) is. Chosen moments, not random ones, so the drill says the same every run."""
+    (the first of an expression's two tasks) is being handed to the SMTP server, once while a
+    notification (the second, its confirmation already sent) is. Chosen moments, not random
+    ones, so the drill says the same every run."""
     port = stack.nginx.https_port
     mailbox = stack.smtp.mailbox
     # Each recipient takes 0.3 s: 30 emails take about 10 s, long enough to be killed twice.
@@ -628,8 +629,8 @@ def step_e(drill, stack):
     counts = mailbox.counts()
     for which, _, last_person in kills:
         if which == "a notification" and last_person and counts[last_person] > 1:
-            # The task sends the confirmation, then the notification: run again after the kill,
-            # it sends both.
+            # What a task sending both emails did when run again after the kill, before each
+            # email had a task of its own: named, should it ever come back.
             drill.say(f"e: the confirmation sent just before the kill during {which} arrived "
                       f"{counts[last_person]} times")
     if kills:
