@@ -1,16 +1,17 @@
 """Background tasks: the emails about expressions of interest and bookings (applications/emails.py).
 
 - `send_expression_emails`: the confirmation to the person and the notification to staff, when
-  someone expresses interest (queued by `queue_expression_emails`);
+  someone expresses interest (`queue_expression_emails` queues one task per email, so a worker
+  killed after the confirmation has gone never sends it again);
 - `send_booking_email`: one email to a booked person, an invitation, a registration, a place on
   the waiting list, a place that has come up, or a reminder (queued by `queue_booking_email`,
   from the views, `Booking.cancel`, `ExpressionOfInterest.invite_to` and the reminders).
 
 Whoever saves the change queues its email inside the same `transaction.atomic()` block. The
-task is only queued once the transaction commits, and it takes nothing but a primary key (and
-the kind of email): with the database backend the arguments are stored in the task table, which
-is no place for names or email addresses. The task reads everything else from the database when
-it runs, so a person erased in the meantime is simply not emailed.
+task is only queued once the transaction commits, and it takes nothing but a primary key and
+which email to send: with the database backend the arguments are stored in the task table,
+which is no place for names or email addresses. The task reads everything else from the
+database when it runs, so a person erased in the meantime is simply not emailed.
 
 On a laptop TASKS uses the immediate backend (the task runs in the request's process, right
 after the commit). In production it is django-tasks-db's database backend, and
@@ -52,14 +53,25 @@ def describe_error(error):
     return name
 
 
+# The emails about a new expression of interest, in the order they are sent.
+EXPRESSION_EMAILS = {"confirmation": confirmation_email, "notification": notification_email}
+
+
 @task()
-def send_expression_emails(expression_id):
-    """Send the confirmation to the person and the notification to the opportunity's contact.
+def send_expression_emails(expression_id, kinds=tuple(EXPRESSION_EMAILS)):
+    """Send the confirmation to the person and the notification to the opportunity's contact
+    (or only the `kinds` named).
 
     Returns how many emails were sent (stored as the task's result). If either email fails,
     the other is still tried, then ExpressionEmailError is raised so the task is recorded as
-    failed and can be looked into and run again. Running it again sends both emails again.
+    failed and can be looked into and run again. Running it again sends its emails again,
+    which is why `queue_expression_emails` queues one task for each email: a worker killed
+    after the confirmation has gone, while sending the notification, leaves only the
+    notification's task to run again (involvement/worker.py).
     """
+    unknown = set(kinds) - set(EXPRESSION_EMAILS)
+    if unknown:
+        raise ValueError(f"Unknown expression of interest emails: {sorted(unknown)}")
     expression = (
         ExpressionOfInterest.objects.with_personal_details()
         .select_related("opportunity__programme")
@@ -75,9 +87,9 @@ def send_expression_emails(expression_id):
 
     sent = 0
     failed = []
-    for kind, build in (("confirmation", confirmation_email), ("notification", notification_email)):
+    for kind in kinds:
         try:
-            sent += build(expression).send()
+            sent += EXPRESSION_EMAILS[kind](expression).send()
         except Exception as error:
             description = describe_error(error)
             logger.warning(
@@ -109,7 +121,8 @@ def queue_expression_emails(expression):
         raise ValueError("Save the expression of interest before queueing its emails.")
 
     def enqueue():
-        send_expression_emails.enqueue(expression_id)
+        for kind in EXPRESSION_EMAILS:
+            send_expression_emails.enqueue(expression_id, [kind])
 
     # robust: by the time this runs the expression is saved. If queueing fails (the task table
     # cannot be written, say), Django logs the error and the person still sees that we have

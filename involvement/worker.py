@@ -33,12 +33,15 @@ What it does not do: deliver exactly once. Delivery is *at least once*, with the
 * an email the SMTP server has accepted, and the worker killed with -9 (or its machine lost)
   in the milliseconds before the outcome is committed: the task is still RUNNING, and after
   EMAIL_WORKER_STALE_SECONDS a worker sends it again;
-* the expression of interest task sends two emails: a worker killed between them sends both
-  again;
 * a worker cut off from the database on its own (the database still up for the others) for
   longer than EMAIL_WORKER_STALE_SECONDS after sending: another worker sends it again. After
   an outage seen by every worker, none puts back stale tasks until RECORDING_GRACE has passed,
   so that the workers still retrying an outcome have recorded it first.
+
+Each task sends one email (the confirmation and the notification about an expression of
+interest are two tasks), so a task run again repeats only the email it was sending, never one
+sent before it: a worker killed while sending a notification does not send the confirmation
+again. Only a task queued by an earlier version, with the expression's id alone, sends both.
 """
 
 import datetime

@@ -68,25 +68,29 @@ def test_the_worker_sends_what_was_queued(opportunity, mailoutbox, run_worker):
         opportunity, full_name="Kwame Mensah", email="kwame@example.com", phone="07700 900789"
     )
 
-    # Queued, in the database, and nothing sent until a worker runs it.
-    [row] = DBTaskResult.objects.all()
-    assert row.status == TaskResultStatus.READY
-    assert row.task_path == "applications.tasks.send_expression_emails"
-    assert row.args_kwargs == {"args": [expression.pk], "kwargs": {}}
-    stored = json.dumps(row.args_kwargs)
+    # Queued, in the database, one task for each email, and nothing sent until a worker runs
+    # them.
+    confirmation, notification = rows = list(DBTaskResult.objects.order_by("enqueued_at"))
+    for row in rows:
+        assert row.status == TaskResultStatus.READY
+        assert row.task_path == "applications.tasks.send_expression_emails"
+    assert confirmation.args_kwargs == {"args": [expression.pk, ["confirmation"]], "kwargs": {}}
+    assert notification.args_kwargs == {"args": [expression.pk, ["notification"]], "kwargs": {}}
+    stored = json.dumps([row.args_kwargs for row in rows])
     for personal in ("Kwame", "kwame@example.com", "07700", expression.reference):
         assert personal not in stored
     assert mailoutbox == []
 
     run_worker()
 
-    assert sorted(message.to[0] for message in mailoutbox) == [
+    assert [message.to[0] for message in mailoutbox] == [
         "kwame@example.com", "renal.panel@example.nhs.uk",
     ]
-    row.refresh_from_db()
-    assert row.status == TaskResultStatus.SUCCESSFUL
-    assert row.return_value == 2
-    assert row.finished_at is not None
+    for row in rows:
+        row.refresh_from_db()
+        assert row.status == TaskResultStatus.SUCCESSFUL
+        assert row.return_value == 1
+        assert row.finished_at is not None
 
 
 def test_a_rolled_back_transaction_queues_nothing(opportunity, mailoutbox, run_worker):
@@ -107,9 +111,11 @@ def test_an_expression_erased_while_queued_is_not_emailed(opportunity, mailoutbo
     run_worker()
 
     assert mailoutbox == []
-    [row] = DBTaskResult.objects.all()
-    assert row.status == TaskResultStatus.SUCCESSFUL
-    assert row.return_value == 0
+    rows = DBTaskResult.objects.all()
+    assert len(rows) == 2  # the confirmation's task and the notification's
+    for row in rows:
+        assert row.status == TaskResultStatus.SUCCESSFUL
+        assert row.return_value == 0
 
 
 # A real SMTP server on loopback.
@@ -179,10 +185,12 @@ def test_emails_are_delivered_through_a_real_smtp_server(opportunity, smtp_serve
     assert confirmation["Subject"] == "We have your expression of interest: Renal patient panel"
     assert confirmation["Reply-To"] == "renal.panel@example.nhs.uk"
     assert settings.SITE_URL + "/interest/manage/" in text
-    assert DBTaskResult.objects.get().status == TaskResultStatus.SUCCESSFUL
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == [
+        TaskResultStatus.SUCCESSFUL, TaskResultStatus.SUCCESSFUL,
+    ]
 
 
-def test_a_refused_address_fails_the_task_without_recording_the_address(
+def test_a_refused_address_fails_its_task_without_recording_the_address(
     opportunity, smtp_server, caplog, run_worker
 ):
     server = smtp_server(refuse="no.such.person@example.com")
@@ -194,11 +202,15 @@ def test_a_refused_address_fails_the_task_without_recording_the_address(
     # The staff notification still goes, so someone can follow it up by phone.
     [envelope] = server.envelopes
     assert envelope.rcpt_tos == ["renal.panel@example.nhs.uk"]
-    row = DBTaskResult.objects.get()
+    row, notification = DBTaskResult.objects.order_by("enqueued_at")
+    assert row.args_kwargs["args"] == [expression.pk, ["confirmation"]]
     assert row.status == TaskResultStatus.FAILED
     assert row.exception_class_path == "applications.tasks.ExpressionEmailError"
     assert f"id={expression.pk}" in row.traceback
     assert "confirmation (SMTPRecipientsRefused (550))" in row.traceback
+    assert notification.args_kwargs["args"] == [expression.pk, ["notification"]]
+    assert notification.status == TaskResultStatus.SUCCESSFUL
+    assert notification.return_value == 1
     # Neither the task table nor the portal's logs (tracebacks included) hold the address or
     # the reference. The test SMTP server's own log ("mail.log") is not the portal's.
     logs = "\n".join(
@@ -208,6 +220,8 @@ def test_a_refused_address_fails_the_task_without_recording_the_address(
     )
     assert "Could not send the confirmation email" in logs
     assert "ExpressionEmailError" in logs  # the task's failure, with its traceback
-    for recorded in (row.traceback, json.dumps(row.args_kwargs), logs):
+    for recorded in (
+        row.traceback, json.dumps(row.args_kwargs), json.dumps(notification.args_kwargs), logs
+    ):
         assert "no.such.person" not in recorded
         assert expression.reference not in recorded

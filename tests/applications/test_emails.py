@@ -100,6 +100,21 @@ def test_queueing_an_unsaved_expression_is_refused():
 
 
 @pytest.mark.django_db
+def test_each_queued_task_sends_only_the_email_it_names(opportunity, mailoutbox):
+    # The worker runs one task per email (queue_expression_emails), so a task run again after
+    # its worker died sends only its own email.
+    expression = ExpressionOfInterestFactory(opportunity=opportunity, email="amina@example.com")
+
+    assert send_expression_emails.call(expression.pk, ["notification"]) == 1
+    assert [message.to for message in mailoutbox] == [["maternity.involvement@example.nhs.uk"]]
+    assert send_expression_emails.call(expression.pk, ["confirmation"]) == 1
+    assert [message.to for message in mailoutbox][1:] == [["amina@example.com"]]
+    with pytest.raises(ValueError):
+        send_expression_emails.call(expression.pk, ["reminder"])
+    assert len(mailoutbox) == 2
+
+
+@pytest.mark.django_db
 def test_the_confirmation_says_what_happens_next_in_plain_english(opportunity, mailoutbox):
     expression = ExpressionOfInterestFactory(
         opportunity=opportunity,

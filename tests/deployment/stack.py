@@ -281,7 +281,7 @@ class CountingMailbox:
         self.received = collections.Counter()
         self.delay = 0.0
         self.last_at = None  # monotonic time of the last message
-        self.last_person = None  # the last recipient whose address starts with "drill-"
+        self.last_to = None  # the recipient of the last message accepted
         self.in_flight = None  # the recipient being accepted (slowly) right now
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -297,8 +297,7 @@ class CountingMailbox:
         with self.lock:
             for address in envelope.rcpt_tos:
                 self.received[address.lower()] += 1
-                if address.lower().startswith("drill-"):
-                    self.last_person = address.lower()
+                self.last_to = address.lower()
             self.last_at = time.monotonic()
         return "250 Message accepted for delivery"
 

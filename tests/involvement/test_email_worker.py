@@ -60,7 +60,8 @@ def queue_for(opportunity, address):
 
 
 def queue_people(opportunity, count):
-    """Queue the emails for person1@ ... personN@, in that order."""
+    """Queue the emails for person1@ ... personN@, in that order: two tasks each, the person's
+    confirmation, then the notification to the contact."""
     return [queue_for(opportunity, f"person{n}@example.com") for n in range(1, count + 1)]
 
 
@@ -229,7 +230,7 @@ def test_it_survives_a_database_restart(opportunity, smtp_server, caplog):
             assert worker.is_alive()
             assert smtp_server.envelopes == []
             back_at = time.monotonic()
-        assert wait_until(lambda: statuses() == [TaskResultStatus.SUCCESSFUL] * 3)
+        assert wait_until(lambda: statuses() == [TaskResultStatus.SUCCESSFUL] * 6)
         recovered_in = time.monotonic() - back_at
     finally:
         worker.stop()
@@ -262,16 +263,17 @@ def test_an_outcome_that_could_not_be_recorded_is_recorded_later_not_sent_again(
             # The SMTP server accepts the email now; the worker cannot record that it went.
             smtp_server.release()
             time.sleep(3)
-            assert statuses() == [TaskResultStatus.RUNNING, TaskResultStatus.READY]
+            assert statuses() == [TaskResultStatus.RUNNING] + [TaskResultStatus.READY] * 3
         worker.join(60)
     finally:
         worker.stop()
 
     assert worker.error is None
-    assert statuses() == [TaskResultStatus.SUCCESSFUL] * 2
+    assert statuses() == [TaskResultStatus.SUCCESSFUL] * 4
     first = DBTaskResult.objects.order_by("enqueued_at").first()
+    assert first.args_kwargs["args"][1] == ["confirmation"]
     assert first.worker_ids == ["worker-in-a-thread"]  # claimed once, never put back
-    assert first.return_value == 2
+    assert first.return_value == 1
     assert smtp_server.delivered() == everyone_once(2)
     assert [record.levelname for record in outage_records(caplog)] == ["WARNING", "INFO"]
 
@@ -323,7 +325,7 @@ def test_a_task_cut_off_from_the_database_before_sending_is_put_back_and_sent_on
     run_worker()
 
     assert len(cut_off_once) == 1
-    assert statuses() == [TaskResultStatus.SUCCESSFUL] * 2
+    assert statuses() == [TaskResultStatus.SUCCESSFUL] * 4
     first = DBTaskResult.objects.get(pk=cut_off_once[0])
     assert len(first.worker_ids) == 2  # claimed, put back, claimed again
     assert first.exception_class_path == ""  # never recorded as failed
@@ -343,9 +345,10 @@ def test_a_task_cut_off_on_its_tenth_claim_is_recorded_as_failed_not_put_back_ag
     first.refresh_from_db()
     assert first.status == TaskResultStatus.FAILED
     assert first.exception_class_path == "django.db.utils.OperationalError"
-    assert statuses() == [TaskResultStatus.FAILED, TaskResultStatus.SUCCESSFUL]
-    # Nothing went for the first: it was cut off before sending.
-    assert smtp_server.delivered() == Counter({"person2@example.com": 1, CONTACT: 1})
+    assert statuses() == [TaskResultStatus.FAILED] + [TaskResultStatus.SUCCESSFUL] * 3
+    # Nothing went for the first (person1's confirmation): it was cut off before sending. The
+    # notification about person1 is a task of its own, and went.
+    assert smtp_server.delivered() == Counter({"person2@example.com": 1, CONTACT: 2})
 
 
 def test_stale_running_tasks_are_put_back_only_after_the_threshold(
@@ -355,8 +358,9 @@ def test_stale_running_tasks_are_put_back_only_after_the_threshold(
     abandoned, recent = queue_people(opportunity, 2)
     now = timezone.now()
     rows = DBTaskResult.objects.order_by("enqueued_at")
-    for row, started in zip(rows, (now - datetime.timedelta(seconds=301),
-                                   now - datetime.timedelta(seconds=290)), strict=True):
+    # Each person's two tasks (confirmation, notification) left running that long.
+    for row, started in zip(rows, (now - datetime.timedelta(seconds=301),) * 2
+                            + (now - datetime.timedelta(seconds=290),) * 2, strict=True):
         DBTaskResult.objects.filter(pk=row.pk).update(
             status=TaskResultStatus.RUNNING, started_at=started, worker_ids=["died"]
         )
@@ -364,11 +368,11 @@ def test_stale_running_tasks_are_put_back_only_after_the_threshold(
     with caplog.at_level(logging.INFO):
         run_worker()
 
-    # Running for 301 s: its worker died, and it is sent. 290 s: perhaps still being sent.
-    assert statuses() == [TaskResultStatus.SUCCESSFUL, TaskResultStatus.RUNNING]
+    # Running for 301 s: their worker died, and they are sent. 290 s: perhaps still being sent.
+    assert statuses() == [TaskResultStatus.SUCCESSFUL] * 2 + [TaskResultStatus.RUNNING] * 2
     assert smtp_server.delivered() == Counter({"person1@example.com": 1, CONTACT: 1})
     assert any(
-        "event=email-tasks-put-back count=1 running_longer_than_seconds=300" in record.getMessage()
+        "event=email-tasks-put-back count=2 running_longer_than_seconds=300" in record.getMessage()
         for record in caplog.records
     )
 
@@ -385,7 +389,7 @@ def test_the_worker_warns_when_the_oldest_email_has_waited_too_long(
 
     [warning] = [record for record in caplog.records if record.name == "involvement.email_queue"]
     assert warning.levelno == logging.WARNING
-    assert warning.getMessage() == "event=email-queue-stalled oldest_minutes=20 waiting=2"
+    assert warning.getMessage() == "event=email-queue-stalled oldest_minutes=20 waiting=4"
     assert smtp_server.delivered() == everyone_once(2)
 
 
@@ -416,12 +420,22 @@ def start_worker_process(smtp_server, log_path, *arguments, **environment):
     )
 
 
+@pytest.mark.parametrize(
+    ("held", "sent_before"),
+    [
+        # The third person's confirmation: the 5th of the 10 tasks.
+        ("person3@example.com", 4),
+        # The first notification (about person1), sent after person1's confirmation: the 2nd.
+        (CONTACT, 1),
+    ],
+    ids=["while sending a confirmation", "while sending a notification"],
+)
 def test_a_worker_killed_mid_queue_leaves_nothing_unsent_and_nothing_sent_twice(
-    opportunity, smtp_server, tmp_path
+    opportunity, smtp_server, tmp_path, held, sent_before
 ):
     queue_people(opportunity, 5)
-    # Killed while the SMTP server has the third person's email and has not yet answered.
-    smtp_server.hold("person3@example.com", accept=False)
+    # Killed while the SMTP server has that email and has not yet answered.
+    smtp_server.hold(held, accept=False)
     first = start_worker_process(smtp_server, tmp_path / "first.log")
     try:
         assert smtp_server.holding.wait(30), (tmp_path / "first.log").read_text()
@@ -431,8 +445,10 @@ def test_a_worker_killed_mid_queue_leaves_nothing_unsent_and_nothing_sent_twice(
         first.kill()
         smtp_server.release()
 
-    waiting = [TaskResultStatus.READY] * 2
-    assert statuses() == [TaskResultStatus.SUCCESSFUL] * 2 + [TaskResultStatus.RUNNING] + waiting
+    waiting = [TaskResultStatus.READY] * (10 - sent_before - 1)
+    assert statuses() == (
+        [TaskResultStatus.SUCCESSFUL] * sent_before + [TaskResultStatus.RUNNING] + waiting
+    )
 
     time.sleep(1.5)  # the lost task has now been running for longer than the next worker allows
     second = start_worker_process(
@@ -440,7 +456,9 @@ def test_a_worker_killed_mid_queue_leaves_nothing_unsent_and_nothing_sent_twice(
     )
     assert second.wait(60) == 0, (tmp_path / "second.log").read_text()
 
-    assert statuses() == [TaskResultStatus.SUCCESSFUL] * 5
+    assert statuses() == [TaskResultStatus.SUCCESSFUL] * 10
+    # The email in hand goes once, from the second worker, and nothing that had gone is sent
+    # again: when a notification was in hand, that includes the confirmation just before it.
     assert smtp_server.delivered() == everyone_once(5)
     assert "event=email-tasks-put-back count=1" in (tmp_path / "second.log").read_text()
 
@@ -459,6 +477,9 @@ def test_sigterm_finishes_the_email_in_hand_then_exits_0(opportunity, smtp_serve
     finally:
         worker.kill()
 
-    # The second person's emails both went and were recorded; the third waits for a worker.
-    assert statuses() == [TaskResultStatus.SUCCESSFUL] * 2 + [TaskResultStatus.READY]
-    assert smtp_server.delivered() == everyone_once(2)
+    # The email in hand (the second person's confirmation) went and was recorded; the rest
+    # (the notification about them, the third person's two) wait for a worker.
+    assert statuses() == [TaskResultStatus.SUCCESSFUL] * 3 + [TaskResultStatus.READY] * 3
+    assert smtp_server.delivered() == Counter(
+        {"person1@example.com": 1, CONTACT: 1, "person2@example.com": 1}
+    )
