@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from involvement.formats import time_range
 from involvement.page_cache import forget_public_pages
 
-from .models import GlossaryTerm, Meeting, Opportunity, Programme
+from .models import GlossaryTerm, Meeting, Opportunity, Programme, SearchSynonym
 
 
 @admin.register(Programme)
@@ -230,3 +230,13 @@ class GlossaryTermAdmin(admin.ModelAdmin):
     list_display = ["term", "meaning", "other_forms"]
     search_fields = ["term", "meaning", "other_forms"]
     prepopulated_fields = {"slug": ["term"]}
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    """What people type and the words the trust uses for it: searching the list of
+    opportunities for one also finds the others (on PostgreSQL)."""
+
+    list_display = ["term", "words", "updated_at"]
+    search_fields = ["term", "words"]
+    fields = ["term", "words"]

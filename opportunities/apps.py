@@ -8,7 +8,8 @@ class OpportunitiesConfig(AppConfig):
     def ready(self):
         from involvement.page_cache import forget_when_changed
 
-        from .models import GlossaryTerm, Meeting, Opportunity, Programme
+        from .models import GlossaryTerm, Meeting, Opportunity, Programme, SearchSynonym
 
         # Everything the public pages show of this app: stored pages go when any of it changes.
-        forget_when_changed(Programme, Opportunity, Meeting, GlossaryTerm)
+        # Synonyms change what a search finds, so a kept search page would be out of date.
+        forget_when_changed(Programme, Opportunity, Meeting, GlossaryTerm, SearchSynonym)

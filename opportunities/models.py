@@ -13,11 +13,15 @@ QuerySets here annotate with whatever was registered: `MeetingQuerySet.with_plac
 `OpportunityQuerySet.with_lay_partner_counts()`. With nothing registered, every count is 0.
 """
 
+import re
+
 from django.conf import settings
+from django.contrib.postgres.search import SearchQueryField, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import F, Q
+from django.db import connections, models
+from django.db.models import BooleanField, F, Func, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
@@ -87,6 +91,37 @@ class Programme(models.Model):
         return self.name
 
 
+SEARCH_CONFIG = "english"
+
+
+def search_words(text):
+    """Text as searches and synonyms compare it: lower case, one kind of apostrophe, and only
+    the characters words are made of ("a&e", "children's"), single spaces between words."""
+    text = text.lower().replace("\u2019", "'")
+    return " ".join(re.sub(r"[^\w&'-]+", " ", text).split())
+
+
+def _query_with_synonyms(text):
+    """A tsquery: the text as typed (web search syntax: "quotes", or, -not) OR the text with
+    each synonym found in it replaced by each of the trust's words for it, one at a time
+    ("kids art": kids art, or children art). Built in SQL from the SearchSynonym table, so
+    the list page reads the synonyms in its own query."""
+    padded = f" {search_words(text)} "
+    table = SearchSynonym._meta.db_table
+    sql = (
+        "(websearch_to_tsquery(%s::regconfig, %s) || COALESCE(("
+        "SELECT websearch_to_tsquery(%s::regconfig, string_agg("
+        "replace(%s, ' ' || s.term || ' ', ' ' || trim(alternative) || ' '), ' or '))"
+        f' FROM "{table}" s, unnest(string_to_array(s.words, \',\')) AS alternative'
+        " WHERE strpos(%s, ' ' || s.term || ' ') > 0 AND trim(alternative) <> ''"
+        "), ''::tsquery))"
+    )
+    return RawSQL(
+        sql, (SEARCH_CONFIG, text, SEARCH_CONFIG, padded, padded),
+        output_field=SearchQueryField(),
+    )
+
+
 class OpportunityQuerySet(models.QuerySet):
     def open(self):
         """Open to expressions of interest today: published and not past its closing date."""
@@ -117,9 +152,33 @@ class OpportunityQuerySet(models.QuerySet):
         )
 
     def search(self, text):
-        terms = text.split()
+        """Opportunities matching what someone typed, best matches first on PostgreSQL.
+
+        PostgreSQL: full-text search in English, so "childrens" finds "Children's services"
+        (stems), with the words the trust uses for what people type (SearchSynonym: "kids"
+        also searches for "children"). Titles count more than summaries and the programme's
+        name, and those more than the rest. The synonyms are read inside the same query, so
+        searching costs no query of its own. Elsewhere (SQLite on a laptop), each word must
+        appear somewhere, as typed.
+        """
+        if connections[self.db].vendor != "postgresql":
+            return self._search_words(text)
+        vector = (
+            SearchVector("title", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("summary", "programme__name", weight="B", config=SEARCH_CONFIG)
+            + SearchVector("description", "what_you_would_do", weight="C", config=SEARCH_CONFIG)
+        )
+        query = _query_with_synonyms(text)
+        return (
+            self.filter(Func(vector, query, function="", arg_joiner=" @@ ",
+                             output_field=BooleanField()))
+            .annotate(rank=SearchRank(vector, query))
+            .order_by("-rank", "position", "title")
+        )
+
+    def _search_words(self, text):
         query = Q()
-        for term in terms:
+        for term in text.split():
             query &= (
                 Q(title__icontains=term)
                 | Q(summary__icontains=term)
@@ -486,3 +545,53 @@ class GlossaryTerm(models.Model):
         """Every way the term may appear in text, longest first so phrases win over parts."""
         extra = [form.strip() for form in self.other_forms.split(",") if form.strip()]
         return sorted({self.term, *extra}, key=len, reverse=True)
+
+
+class SearchSynonym(models.Model):
+    """A word people search with, and the words the trust's pages use for it.
+
+    People search for "kids" or "elderly"; the trust writes "children" and "older people". A
+    search for the word also finds opportunities using any of its synonyms (on PostgreSQL:
+    OpportunityQuerySet.search). Staff edit these in the admin.
+    """
+
+    term = models.CharField(
+        "when people search for",
+        max_length=100,
+        unique=True,
+        help_text="A word or short phrase people might type, for example 'kids'. "
+        "Capitals do not matter.",
+    )
+    words = models.CharField(
+        "also search for",
+        max_length=300,
+        help_text="The words the trust's pages use for it, separated by commas, for example "
+        "'children, young people'.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self):
+        return f"{self.term} \u2192 {self.words}"
+
+    def save(self, *args, **kwargs):
+        self._normalise()
+        super().save(*args, **kwargs)
+
+    def _normalise(self):
+        # Written as searches are compared (search_words): "Kids " is "kids", so the admin's
+        # check for a term already there sees it too.
+        self.term = search_words(self.term)
+        self.words = ", ".join(w for w in (search_words(w) for w in self.words.split(",")) if w)
+
+    def clean(self):
+        errors = {}
+        if self.term and not search_words(self.term):
+            errors["term"] = "Enter a word or phrase with letters or numbers in it."
+        if self.words and not any(search_words(w) for w in self.words.split(",")):
+            errors["words"] = "Enter at least one word to search for instead."
+        if errors:
+            raise ValidationError(errors)
+        self._normalise()

@@ -236,6 +236,7 @@ ADMIN_CHANGELISTS = {
     "opportunities.Opportunity": 6,
     "opportunities.Meeting": 7,
     "opportunities.GlossaryTerm": 5,
+    "opportunities.SearchSynonym": 5,
 }
 
 

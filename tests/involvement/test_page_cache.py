@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from applications.models import Booking, ExpressionOfInterest
 from involvement.page_cache import cache_public_page
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, SearchSynonym
 from tests.factories import (
     ExpressionOfInterestFactory,
     GlossaryTermFactory,
@@ -86,6 +86,20 @@ def test_a_new_glossary_term_is_explained_at_once(client):
     GlossaryTermFactory(term="steering group", meaning="A group that guides a project.")
 
     assert "A group that guides a project." in client.get(detail).content.decode()
+
+
+def test_changing_the_search_synonyms_forgets_the_pages(client):
+    # A kept search page would otherwise go on showing what the old synonyms found.
+    OpportunityFactory(title="Maternity voices")
+    client.get(LIST, {"q": "mums"})
+    assert client.get(LIST, {"q": "mums"}).context is None  # served from the cache
+
+    synonym = SearchSynonym.objects.create(term="mums", words="maternity")
+    rebuilt = client.get(LIST, {"q": "mums"})
+    synonym.delete()
+
+    assert rebuilt.context is not None  # built again, not served from the cache
+    assert client.get(LIST, {"q": "mums"}).context is not None
 
 
 def test_a_booking_changes_the_free_places_at_once(client):

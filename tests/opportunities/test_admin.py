@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, SearchSynonym
 from tests.factories import (
     GlossaryTermFactory,
     MeetingFactory,
@@ -116,3 +116,40 @@ def test_open_and_close_actions(staff_client):
     staff_client.post(url, {"action": "close_selected", "_selected_action": [draft.pk]})
     draft.refresh_from_db()
     assert draft.status == "closed"
+
+
+def test_staff_can_add_a_search_synonym(staff_client):
+    url = reverse("admin:opportunities_searchsynonym_add")
+
+    response = staff_client.post(url, {"term": "Mums ", "words": "Maternity,, parents"})
+
+    assert response.status_code == 302
+    synonym = SearchSynonym.objects.get(term="mums")
+    assert synonym.words == "maternity, parents"
+    listing = staff_client.get(
+        reverse("admin:opportunities_searchsynonym_changelist"), {"q": "mums"}
+    )
+    assert "maternity, parents" in listing.content.decode()
+
+
+def test_a_synonym_with_nothing_to_search_for_is_refused(staff_client):
+    url = reverse("admin:opportunities_searchsynonym_add")
+
+    response = staff_client.post(url, {"term": "?!", "words": ", ,"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Enter a word or phrase with letters or numbers in it." in html
+    assert "Enter at least one word to search for instead." in html
+    assert not SearchSynonym.objects.filter(term="?!").exists()
+
+
+def test_a_synonym_already_there_in_other_capitals_is_refused(staff_client):
+    SearchSynonym.objects.create(term="kids2", words="children")
+    url = reverse("admin:opportunities_searchsynonym_add")
+
+    response = staff_client.post(url, {"term": " KIDS2", "words": "young people"})
+
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert SearchSynonym.objects.get(term="kids2").words == "children"
