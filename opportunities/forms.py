@@ -18,11 +18,16 @@ class OpportunityFilterForm(forms.Form):
     """The list page's filters, read from the query string so every result page has a URL.
 
     Unknown values are dropped rather than shown as errors: a mistyped or outdated link still
-    shows opportunities, never an error page.
+    shows opportunities, never an error page. The one error shown is a search longer than the
+    box takes: dropping it silently looked like a search that found everything.
     """
 
     q = forms.CharField(
-        label="Search opportunities", required=False, max_length=200, strip=True
+        label="Search opportunities",
+        required=False,
+        max_length=200,
+        strip=True,
+        error_messages={"max_length": "Search must be 200 characters or fewer"},
     )
     kind = ticked("Type of involvement", Opportunity.Kind.choices)
     programme = ticked("Area of work")  # its choices are the programmes with open opportunities
@@ -96,6 +101,13 @@ class OpportunityFilterForm(forms.Form):
         if who:
             chosen.append(("who", who, dict(self.fields["who"].choices)[who]))
         return chosen
+
+    @property
+    def search_error(self):
+        """What is wrong with the search, if anything: the only error the page shows."""
+        self.is_valid()
+        errors = self.errors.get("q")
+        return errors[0] if errors else None
 
     @property
     def has_filters(self):

@@ -76,7 +76,12 @@ def opportunity_list(request):
         Programme.objects.filter(Exists(Opportunity.objects.open().filter(programme=OuterRef("pk"))))
     )
     filters = OpportunityFilterForm(request.GET, programmes=programmes)
-    opportunities = filters.filter(Opportunity.objects.open()).select_related("programme")
+    if filters.search_error:
+        # A search the box cannot take is not run, and nothing is listed under it: a list of
+        # everything under an error would read as the search's results.
+        opportunities = Opportunity.objects.none()
+    else:
+        opportunities = filters.filter(Opportunity.objects.open()).select_related("programme")
     page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
     response = render(
         request,

@@ -98,3 +98,36 @@ def test_without_postgresql_each_word_must_appear_as_typed(client):
     assert titles(client.get(LIST, {"q": "children"})) == ["Children's board"]
     assert titles(client.get(LIST, {"q": "HOME leaflets"})) == ["Leaflets"]
     assert titles(client.get(LIST, {"q": "kids"})) == []
+
+
+def test_a_search_longer_than_the_box_takes_is_explained_not_dropped(client):
+    OpportunityFactory(title="Patient flow", kind="lay_partner")
+    too_long = "patient flow " * 25  # 325 characters
+
+    response = client.get(LIST, {"q": too_long, "kind": "lay_partner"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<title>Error: " in html
+    assert 'class="nhsuk-error-summary"' in html
+    assert '<a href="#id_q">Search must be 200 characters or fewer</a>' in html
+    assert 'id="id_q-error"' in html
+    assert 'aria-describedby="id_q-hint id_q-error"' in html
+    # What they typed stays in the box to shorten, and nothing is listed as its results.
+    assert too_long.strip() in html
+    assert titles(response) == []
+    assert "Shorten your search to see results" in html
+    assert "opportunities matching" not in html
+
+
+def test_a_search_of_200_characters_is_run(client):
+    OpportunityFactory(title="Patient flow")
+
+    search = "flow " * 39 + " flow"
+    assert len(search) == 200
+
+    response = client.get(LIST, {"q": search})
+
+    html = response.content.decode()
+    assert "<title>Error" not in html
+    assert titles(response) == ["Patient flow"]
