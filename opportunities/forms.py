@@ -44,9 +44,18 @@ class OpportunityFilterForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, data=None, *, programmes):
+    def __init__(self, data=None, *, options):
+        """`options`: what the filters can offer (OpportunityQuerySet.filter_options()). A
+        type, schedule or place no open opportunity has is not shown, unless it is chosen
+        (from an old link, say), so it can be unticked; it is still understood."""
         super().__init__(data)
-        self.fields["programme"].choices = [(p.slug, p.name) for p in programmes]
+        self.fields["programme"].choices = options["programme"]
+        for name in ("kind", "frequency", "where"):
+            chosen = set(self.data.getlist(name)) if self.data else set()
+            offered = options[name] | chosen
+            self.fields[name].widget.choices = [
+                (value, label) for value, label in self.fields[name].choices if value in offered
+            ]
 
     @classmethod
     def page_cache_query(cls, query):

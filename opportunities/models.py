@@ -140,6 +140,31 @@ class OpportunityQuerySet(models.QuerySet):
             return self.all()
         return self.public()
 
+    def filter_options(self):
+        """What the list's filters can offer, in one query: the programmes these opportunities
+        belong to, as (slug, name) in the programmes' order, and the types, schedules ("how
+        often") and places ("where") at least one of them has. A choice nobody can match
+        (no opportunity is online, say) is not worth offering."""
+        counts = {f"kind_{value}": models.Count("pk", filter=Q(kind=value))
+                  for value in Opportunity.Kind.values}
+        counts.update({f"frequency_{value}": models.Count("pk", filter=Q(frequency=value))
+                       for value in Opportunity.Frequency.values})
+        counts.update({f"where_{place}": models.Count("pk", filter=Q(**{place: True}))
+                       for place in Opportunity.PLACES})
+        rows = list(
+            self.order_by("programme__position", "programme__name")
+            .values("programme__slug", "programme__name", "programme__position")
+            .annotate(**counts)
+        )
+        options = {"programme": [(row["programme__slug"], row["programme__name"]) for row in rows]}
+        for name in counts:
+            field, value = name.split("_", 1)
+            if any(row[name] for row in rows):
+                options.setdefault(field, set()).add(value)
+        for field in ("kind", "frequency", "where"):
+            options.setdefault(field, set())
+        return options
+
     def with_lay_partner_counts(self):
         """Annotate how many people have joined through the portal, for `lay_partners_filled`."""
         return self.annotate(joined_count=counted("joined_count"))

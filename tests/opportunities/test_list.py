@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -159,3 +161,47 @@ def test_query_count_does_not_grow_with_opportunities(client, django_assert_max_
         response = client.get(LIST, {"kind": "reference_group", "q": "Opportunity"})
 
     assert response.status_code == 200
+
+
+def filter_values(response, name):
+    return re.findall(rf'name="{name}" type="(?:checkbox|radio)" value="([^"]*)"',
+                      response.content.decode())
+
+
+def test_it_offers_only_filters_an_open_opportunity_matches(client):
+    OpportunityFactory(kind=Opportunity.Kind.LAY_PARTNER, frequency="monthly", on_site=True)
+    OpportunityFactory(
+        kind=Opportunity.Kind.EVENT, frequency="one_off", on_site=False, from_home=True
+    )
+    # Neither a draft nor a closed one makes a choice worth offering.
+    OpportunityFactory(kind=Opportunity.Kind.PROJECT_GROUP, online=True,
+                       status=Opportunity.Status.DRAFT)
+    OpportunityFactory(frequency="quarterly", online=True, status=Opportunity.Status.CLOSED)
+
+    response = client.get(LIST)
+
+    assert filter_values(response, "kind") == ["lay_partner", "event"]
+    assert filter_values(response, "frequency") == ["monthly", "one_off"]
+    assert filter_values(response, "where") == ["on_site", "from_home"]
+    assert "Online" not in response.content.decode()
+    assert filter_values(response, "who") == ["", "adults", "young_people"]
+
+
+def test_a_chosen_filter_nothing_matches_stays_shown_to_untick(client):
+    OpportunityFactory(title="Hospital", on_site=True)
+
+    response = client.get(LIST, {"where": "online"})
+
+    assert filter_values(response, "where") == ["on_site", "online"]
+    assert 'value="online" checked' in response.content.decode()
+    assert titles(response) == []
+    assert "Remove filter: Online" in response.content.decode()
+
+
+def test_with_no_open_opportunities_no_filter_is_offered(client):
+    response = client.get(LIST)
+
+    html = response.content.decode()
+    assert filter_values(response, "kind") == []
+    assert "Type of involvement" not in html
+    assert "Where</legend>" not in html
