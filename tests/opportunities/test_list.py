@@ -205,3 +205,27 @@ def test_with_no_open_opportunities_no_filter_is_offered(client):
     assert filter_values(response, "kind") == []
     assert "Type of involvement" not in html
     assert "Where</legend>" not in html
+
+
+def test_filtering_opens_the_page_at_the_results(client):
+    # On a phone the filters come first: without the anchor, the count and the results
+    # were some 1,800 px below where the page opened after "Apply filters".
+    OpportunityFactory.create_batch(21, kind=Opportunity.Kind.REFERENCE_GROUP)
+
+    response = client.get(LIST, {"kind": "reference_group"})
+
+    html = response.content.decode()
+    assert f'action="{LIST}#results"' in html
+    assert 'id="results"' in html
+    assert '?page=2#results"' in html.replace("kind=reference_group&amp;", "")
+    assert "Remove filter: Reference group" in html
+    assert 'href="?#results" class="nhsuk-link">Remove filter' in html
+
+
+def test_a_search_error_opens_the_page_at_the_error_summary(client):
+    OpportunityFactory()
+
+    html = client.get(LIST, {"q": "x" * 201}).content.decode()
+
+    assert f'action="{LIST}#results"' in html
+    assert 'id="results"' not in html
