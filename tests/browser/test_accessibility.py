@@ -48,7 +48,13 @@ def test_every_page_in_the_sitemap_has_no_violations(live_server, desktop, trust
 
 @pytest.mark.parametrize(
     "query",
-    ["?kind=lay_partner&who=young_people", "?q=nothing-matches-this", "?kind=reference_group"],
+    [
+        "?kind=lay_partner&who=young_people",
+        "?q=nothing-matches-this",
+        "?kind=reference_group",
+        "?where=online#results",  # a chosen filter nothing matches, opened at the results
+        "?q=" + "x" * 201,  # the search's error message
+    ],
 )
 def test_the_list_page_with_filters_and_no_results_has_no_violations(
     live_server, phone, trust_content, query
