@@ -14,8 +14,10 @@ SYNONYMS = {
     "a&e": "emergency, urgent care",
     "a and e": "emergency, urgent care",
     "casualty": "emergency, urgent care",
-    "gp": "general practice, primary care",
-    "doctor": "gp, general practice",
+    # PostgreSQL's English stemmer leaves "gps" as it is, so "gp" would not find "GPs".
+    "gp": "gps, general practice, primary care",
+    "gps": "gp, general practice, primary care",
+    "doctor": "gp, gps, general practice",
     "teenagers": "young people",
     "teens": "young people",
     "youth": "young people",

@@ -63,6 +63,8 @@ def test_synonyms_find_the_words_the_trust_uses(client):
     assert titles(client.get(LIST, {"q": "kids"})) == ["Children and young people's board"]
     assert titles(client.get(LIST, {"q": "Elderly"})) == ["Care of older people"]
     assert titles(client.get(LIST, {"q": "A&E"})) == ["Emergency department redesign"]
+    OpportunityFactory(title="Joining up GPs and hospitals")
+    assert titles(client.get(LIST, {"q": "GP"})) == ["Joining up GPs and hospitals"]
     # Each word must still match: the synonym stands in for its word only.
     assert titles(client.get(LIST, {"q": "elderly care"})) == ["Care of older people"]
     assert titles(client.get(LIST, {"q": "kids emergency"})) == []
