@@ -620,3 +620,23 @@ def test_the_meeting_page_lists_only_the_bookings_a_lead_may_see(
     html = response.content.decode()
     assert mine.expression.reference in html
     assert theirs.expression.reference not in html
+
+
+def test_inviting_someone_who_gave_no_email_says_to_phone_them(
+    staff_client, emails, opportunity, briefing
+):
+    expression = ExpressionOfInterestFactory(
+        opportunity=opportunity, email="", phone="020 7946 0000", preferred_contact="phone"
+    )
+
+    page = staff_client.get(invite_url(expression)).content.decode()
+    assert "They gave no email address (they asked to be phoned)" in page
+    assert "phone them on 020 7946 0000" in page
+
+    response = emails(staff_client.post, invite_url(expression), {"meeting": briefing.pk})
+
+    assert Booking.objects.get().expression == expression
+    assert emails.outbox == []
+    [message] = messages_of(staff_client.get(response["Location"]))
+    assert "They gave no email address, so nothing has been sent" in message
+    assert "phone them on 020 7946 0000" in message
