@@ -640,3 +640,23 @@ def test_inviting_someone_who_gave_no_email_says_to_phone_them(
     [message] = messages_of(staff_client.get(response["Location"]))
     assert "They gave no email address, so nothing has been sent" in message
     assert "phone them on 020 7946 0000" in message
+
+
+def test_the_bulk_action_says_whom_to_phone(staff_client, emails, opportunity, briefing):
+    by_email = ExpressionOfInterestFactory(opportunity=opportunity)
+    by_phone = ExpressionOfInterestFactory(
+        opportunity=opportunity, email="", phone="020 7946 0000", preferred_contact="phone"
+    )
+
+    emails(
+        run_action, staff_client, "invite_to_meeting", [by_email, by_phone],
+        confirm="yes", meeting=briefing.pk,
+    )
+
+    assert [e.to for e in emails.outbox] == [[by_email.email]]
+    notices = messages_of(staff_client.get(reverse(CHANGELIST)))
+    assert any(m.startswith("2 person(s) invited") for m in notices)
+    [to_phone] = [m for m in notices if "gave no email address" in m]
+    assert to_phone.startswith("1 of them gave no email address")
+    assert by_phone.reference in to_phone
+    assert by_email.reference not in to_phone
