@@ -87,7 +87,7 @@ class ExpressionOfInterestForm(forms.ModelForm):
         labels = {
             "full_name": "Full name",
             "email": "Email address",
-            "phone": "UK phone number (optional)",
+            "phone": "UK phone number",
             "preferred_contact": "How would you like us to contact you?",
             "age_band": "How old are you?",
             "parent_carer_name": "Your parent or carer's full name",
@@ -101,8 +101,10 @@ class ExpressionOfInterestForm(forms.ModelForm):
         }
         help_texts = {
             "full_name": "The name you would like us to use.",
-            "email": "We will send a confirmation to this address.",
-            "phone": "For example, 07700 900 982 or +44 20 3312 5259.",
+            "email": "We will send a confirmation to this address. If you would rather we "
+            "phoned you, you can leave it empty and choose phone below.",
+            "phone": "We need this if you would like us to phone you. For example, "
+            "07700 900 982 or +44 20 3312 5259.",
             "age_band": "Some opportunities are for adults, some for young people, "
             "and some for both.",
             "parent_carer_contact": "We will contact them too, to check they agree.",
@@ -117,7 +119,8 @@ class ExpressionOfInterestForm(forms.ModelForm):
                 "max_length": "Full name must be 200 characters or fewer",
             },
             "email": {
-                "required": "Enter your email address",
+                "required": "Enter your email address, or choose phone and give your phone "
+                "number",
                 "invalid": "Enter an email address in the correct format, like name@example.com",
                 "max_length": "Email address must be 254 characters or fewer",
             },
@@ -196,6 +199,9 @@ class ExpressionOfInterestForm(forms.ModelForm):
             "Something went wrong with this form. Send it again."
         )
         self.fields["parent_carer_confirmed"].required = False
+        # Someone who would rather be phoned need not give an email address: whether it is
+        # needed depends on how they want to be contacted (`_check_contact`).
+        self.fields["email"].required = False
 
         about_you, *the_rest = self.SECTIONS
         self.helper = public_form_helper(
@@ -244,15 +250,18 @@ class ExpressionOfInterestForm(forms.ModelForm):
         self._check_other_answers(data)
         return data
 
+    PHONE_NEEDED = "Enter a phone number, like 01632 960 001 or 07700 900 982"
+
     def _check_contact(self, data):
-        wants_phone = data.get("preferred_contact") in (
-            ExpressionOfInterest.ContactMethod.PHONE,
-            ExpressionOfInterest.ContactMethod.EITHER,
-        )
+        """Email is needed unless they chose phone; a phone number when they chose phone or
+        either. A person who wants a phone call can leave only their phone number."""
+        Method = ExpressionOfInterest.ContactMethod
+        method = data.get("preferred_contact")
+        if method != Method.PHONE and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", self.fields["email"].error_messages["required"])
+        wants_phone = method in (Method.PHONE, Method.EITHER)
         if wants_phone and not data.get("phone") and "phone" not in self.errors:
-            self.add_error(
-                "phone", "Enter a phone number so we can call you, or choose email"
-            )
+            self.add_error("phone", self.PHONE_NEEDED)
 
     def _check_age(self, data):
         band = data.get("age_band")
@@ -357,6 +366,10 @@ class EventRegistrationForm(ExpressionOfInterestForm):
         self.meeting = meeting
         super().__init__(*args, opportunity=meeting.opportunity, **kwargs)
         self.fields["email"].help_text = "We will send your booking to this address."
+        # The booking, its joining details and any change are sent by email.
+        self.fields["email"].required = True
+        self.fields["email"].error_messages["required"] = "Enter your email address"
+        self.fields["phone"].label = "UK phone number (optional)"
         self.fields["phone"].help_text = (
             "In case we need to reach you about the event. For example, 07700 900 982."
         )

@@ -213,7 +213,9 @@ class ExpressionOfInterest(models.Model):
     submission_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
 
     full_name = models.CharField(max_length=200)
-    email = models.EmailField()
+    # Empty when they asked to be phoned and gave no email address (the form insists on one
+    # otherwise): no email is then sent to them.
+    email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     preferred_contact = models.CharField(
         "preferred way to contact", max_length=10, choices=ContactMethod.choices,

@@ -4,7 +4,9 @@
   progressed" or "withdrawn" is anonymised RETENTION_ENDED_MONTHS after it ended; one whose
   person joined as a lay partner and later left, RETENTION_LAY_PARTNER_YEARS after they left.
 - Subject access (admin, or `manage.py subject_access`): everything held about an email address
-  as a zip of CSV files and one JSON file.
+  as a zip of CSV files and one JSON file. Someone who gave only a phone number (they asked to
+  be phoned) is not found by it yet: staff find their expression in the admin by name or phone
+  number, and answer from there.
 - Erasure (admin, or `manage.py erase_person`): everything held about an email address is
   anonymised at once.
 
@@ -176,6 +178,10 @@ class Person:
     def __init__(self, email):
         self.email = email.strip()
         matches = Q(email__iexact=self.email) | Q(parent_carer_contact__iexact=self.email)
+        if not self.email:
+            # No address is nobody: without this, "" would match everyone who gave no email
+            # address (they asked to be phoned) and every adult's empty parent or carer contact.
+            matches = Q(pk__in=[])
         self.expressions = (
             ExpressionOfInterest.objects.with_personal_details()
             .filter(matches)

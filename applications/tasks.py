@@ -88,6 +88,13 @@ def send_expression_emails(expression_id, kinds=tuple(EXPRESSION_EMAILS)):
     sent = 0
     failed = []
     for kind in kinds:
+        if kind == "confirmation" and not expression.email:
+            # They asked to be phoned and gave no email address: the team phones them.
+            logger.info(
+                "Expression of interest id=%s has no email address: no confirmation sent.",
+                expression_id,
+            )
+            continue
         try:
             sent += EXPRESSION_EMAILS[kind](expression).send()
         except Exception as error:
@@ -120,8 +127,12 @@ def queue_expression_emails(expression):
     if expression_id is None:
         raise ValueError("Save the expression of interest before queueing its emails.")
 
+    # Someone who gave no email address (they asked to be phoned) gets no confirmation; staff
+    # are told either way.
+    kinds = [kind for kind in EXPRESSION_EMAILS if expression.email or kind != "confirmation"]
+
     def enqueue():
-        for kind in EXPRESSION_EMAILS:
+        for kind in kinds:
             send_expression_emails.enqueue(expression_id, [kind])
 
     # robust: by the time this runs the expression is saved. If queueing fails (the task table
@@ -155,6 +166,10 @@ def send_booking_email(booking_id, kind):
             "Booking id=%s no longer exists or its person was erased: no %s email sent.",
             booking_id, kind,
         )
+        return 0
+    if not booking.expression.email:
+        # Only someone who asked to be phoned has no address: staff tell them by phone.
+        logger.info("Booking id=%s has no email address: no %s email sent.", booking_id, kind)
         return 0
     if booking.status == Booking.Status.CANCELLED:
         # Cancelled between queueing and sending: an invitation or reminder would mislead.

@@ -12,6 +12,7 @@ Three audiences, three styles:
 """
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -126,3 +127,12 @@ def staff_name(user):
 def spreadsheet_time(value):
     """'09/03/2027 10:00', or '' for none."""
     return f"{uk(value):%d/%m/%Y %H:%M}" if value else ""
+
+
+def tel_href(number):
+    """A phone number as a `tel:` link's target: its digits, and a leading + if it has one.
+    "020 3312 5259" becomes "02033125259" and "+44 (0)20 3312 5259" "+442033125259": the
+    "(0)" is how people write it, not a digit to dial from abroad."""
+    number = (number or "").strip().replace("(0)", "")
+    digits = re.sub(r"\D", "", number)
+    return f"+{digits}" if number.startswith("+") else digits

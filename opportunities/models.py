@@ -432,13 +432,18 @@ class Opportunity(models.Model):
         return None
 
     def contact(self):
-        """Who to ask: the opportunity's own contact, else its programme's, else the team's."""
+        """Who to ask: the opportunity's own contact, else its programme's, else the team's
+        (the team's phone number only if it has given one)."""
         email = (
             self.contact_email
             or self.programme.contact_email
             or settings.TRUST_INVOLVEMENT_EMAIL
         )
-        phone = self.contact_phone or self.programme.contact_phone
+        phone = (
+            self.contact_phone
+            or self.programme.contact_phone
+            or settings.TRUST_INVOLVEMENT_PHONE
+        )
         return {"name": self.contact_name, "email": email, "phone": phone}
 
 

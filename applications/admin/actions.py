@@ -114,13 +114,15 @@ def invite(model_admin, request, expression, meeting):
 
 
 def invite_each(model_admin, request, expressions, meeting):
-    invited, waiting, refused = 0, 0, []
+    invited, waiting, refused, to_phone = 0, 0, [], []
     for expression in expressions:
         try:
             booking = invite(model_admin, request, expression, meeting)
         except (BookingError, InvalidMove) as error:
             refused.append(" ".join(error.messages))
             continue
+        if not expression.email:
+            to_phone.append(expression.reference)
         if booking.status == Booking.Status.WAITLISTED:
             waiting += 1
         else:
@@ -137,6 +139,14 @@ def invite_each(model_admin, request, expressions, meeting):
             request,
             f"{meeting} is full: {waiting} person(s) put on its waiting list and emailed to "
             "say so. They get the place automatically if someone declines.",
+            messages.WARNING,
+        )
+    if to_phone:
+        # The booking email task sends nothing to someone without an address.
+        model_admin.message_user(
+            request,
+            f"{len(to_phone)} of them gave no email address, so nothing was sent to them: "
+            f"phone them to tell them ({', '.join(to_phone)}).",
             messages.WARNING,
         )
     if refused:

@@ -67,8 +67,8 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     empty_value_display = "–"
-    search_fields = ["reference", "full_name", "email"]
-    search_help_text = "Search by reference, name or email address."
+    search_fields = ["reference", "full_name", "email", "phone"]
+    search_help_text = "Search by reference, name, email address or phone number."
     actions = [assign_to_me, mark_contacted, invite_to_meeting, not_progressed, export_as_csv]
     inlines = [BookingInline, StaffNoteInline, StatusChangeInline]
     change_form_template = "admin/applications/expressionofinterest/change_form.html"
@@ -308,6 +308,8 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Email")
     def email_link(self, expression):
+        if not expression.email:
+            return "None given: they want a phone call"
         return format_html('<a href="mailto:{}">{}</a>', expression.email, expression.email)
 
     @admin.display(description="Parent or carer agrees")

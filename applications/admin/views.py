@@ -101,7 +101,20 @@ def invite(model_admin, request, object_id):
         except (BookingError, InvalidMove) as error:
             model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
         else:
-            if booking.status == Booking.Status.WAITLISTED:
+            if not expression.email:
+                # Nothing can be emailed: staff tell them by phone.
+                done = (
+                    "put on the waiting list for"
+                    if booking.status == Booking.Status.WAITLISTED else "invited to"
+                )
+                model_admin.message_user(
+                    request,
+                    f"{expression.reference} {done} "
+                    f"{meeting}. They gave no email address, so nothing has been sent: "
+                    f"phone them on {expression.phone} to tell them.",
+                    messages.WARNING,
+                )
+            elif booking.status == Booking.Status.WAITLISTED:
                 model_admin.message_user(
                     request,
                     f"{meeting} is full, so {expression.reference} is on its waiting list. "

@@ -620,3 +620,43 @@ def test_the_meeting_page_lists_only_the_bookings_a_lead_may_see(
     html = response.content.decode()
     assert mine.expression.reference in html
     assert theirs.expression.reference not in html
+
+
+def test_inviting_someone_who_gave_no_email_says_to_phone_them(
+    staff_client, emails, opportunity, briefing
+):
+    expression = ExpressionOfInterestFactory(
+        opportunity=opportunity, email="", phone="020 7946 0000", preferred_contact="phone"
+    )
+
+    page = staff_client.get(invite_url(expression)).content.decode()
+    assert "They gave no email address (they asked to be phoned)" in page
+    assert "phone them on 020 7946 0000" in page
+
+    response = emails(staff_client.post, invite_url(expression), {"meeting": briefing.pk})
+
+    assert Booking.objects.get().expression == expression
+    assert emails.outbox == []
+    [message] = messages_of(staff_client.get(response["Location"]))
+    assert "They gave no email address, so nothing has been sent" in message
+    assert "phone them on 020 7946 0000" in message
+
+
+def test_the_bulk_action_says_whom_to_phone(staff_client, emails, opportunity, briefing):
+    by_email = ExpressionOfInterestFactory(opportunity=opportunity)
+    by_phone = ExpressionOfInterestFactory(
+        opportunity=opportunity, email="", phone="020 7946 0000", preferred_contact="phone"
+    )
+
+    emails(
+        run_action, staff_client, "invite_to_meeting", [by_email, by_phone],
+        confirm="yes", meeting=briefing.pk,
+    )
+
+    assert [e.to for e in emails.outbox] == [[by_email.email]]
+    notices = messages_of(staff_client.get(reverse(CHANGELIST)))
+    assert any(m.startswith("2 person(s) invited") for m in notices)
+    [to_phone] = [m for m in notices if "gave no email address" in m]
+    assert to_phone.startswith("1 of them gave no email address")
+    assert by_phone.reference in to_phone
+    assert by_email.reference not in to_phone

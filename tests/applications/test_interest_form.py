@@ -80,7 +80,7 @@ def test_it_accepts_uk_phone_formats(client, opportunity, phone):
     [
         ("full_name", "", "Enter your full name"),
         ("full_name", "x" * 201, "Full name must be 200 characters or fewer"),
-        ("email", "", "Enter your email address"),
+        ("email", "", "Enter your email address, or choose phone and give your phone number"),
         ("email", "not-an-email",
          "Enter an email address in the correct format, like name@example.com"),
         ("phone", "12345", "Enter a UK phone number, like 01632 960 001"),
@@ -108,13 +108,6 @@ def test_each_mistake_gets_a_specific_message_and_keeps_the_other_answers(
     # The other answers are still there.
     if field != "why_interested":
         assert "I was a patient on the children&#x27;s ward" in html
-    assert ExpressionOfInterest.objects.count() == 0
-
-
-def test_phone_is_needed_when_they_ask_to_be_phoned(client, opportunity):
-    response = client.post(form_url(opportunity), answers(preferred_contact="phone"))
-
-    assert "Enter a phone number so we can call you, or choose email" in response.content.decode()
     assert ExpressionOfInterest.objects.count() == 0
 
 
