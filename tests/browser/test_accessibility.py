@@ -1,4 +1,4 @@
-"""axe-core on every public page, with the WCAG 2.0, 2.1 and 2.2 A and AA rules.
+"""axe-core on every public page, with the WCAG 2.0, 2.1 and 2.2 A and AA rules and `region`.
 
 The pages come from the sitemap, so a page added to it is scanned without anyone remembering.
 """
@@ -20,6 +20,9 @@ WCAG_AA = {
         "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"],
     },
     "resultTypes": ["violations"],
+    # Not a WCAG rule but a best practice: all content inside a landmark, so people who move by
+    # landmark miss nothing (the back links once sat outside one).
+    "rules": {"region": {"enabled": True}},
 }
 
 
