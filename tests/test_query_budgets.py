@@ -156,7 +156,12 @@ PUBLIC_PAGES = {
         lambda client, rows: _sent_session(
             client, "sent_registration", rows["booking"].expression.reference),
     ),
-    "applications:manage": (1, lambda rows: rows["expression"].manage_path(), None),
+    # The expression, then its bookings with their meetings.
+    "applications:manage": (2, lambda rows: rows["expression"].manage_path(), None),
+    "applications:withdraw": (2, lambda rows: rows["expression"].withdraw_path(), None),
+    "applications:booking_calendar": (2, lambda rows: reverse(
+        "applications:booking_calendar",
+        args=[rows["expression"].manage_token(), rows["expression"].bookings.get().pk]), None),
     "applications:booking_respond": (2, lambda rows: reverse(
         "applications:booking_respond", args=[rows["booking"].token("accept"), "accept"]), None),
     "applications:equality": (0, lambda rows: reverse("applications:equality"), None),
