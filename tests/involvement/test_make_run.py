@@ -13,7 +13,8 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 
 
 def runserver_line(*args, env_file, **environment):
-    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    # HOST and PORT too: a machine's own HOST (some shells set it) would be make's default.
+    env = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "HOST", "PORT")}
     env.update(environment)
     dry_run = subprocess.run(
         ["make", "--no-print-directory", "-n", "run", f"ENV_FILE={env_file}", *args],
