@@ -4,6 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+ENV_FILE ?= .env
+# Links in the emails `make run` sends point at the port it serves, unless the environment or
+# the .env file names SITE_URL (settings.py reads .env without overriding the environment).
+RUN_SITE_URL = $(if $(SITE_URL)$(shell grep -s '^[[:space:]]*SITE_URL=' $(ENV_FILE)),,SITE_URL=http://$(HOST):$(PORT))
 
 .PHONY: deps run test lint collectstatic clean help
 
@@ -33,7 +37,7 @@ run: deps
 	$(PY) manage.py create_dev_staff
 	@echo
 	@echo "Serving the portal at http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: deps
 	$(PY) manage.py check

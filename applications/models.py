@@ -140,18 +140,25 @@ class ExpressionOfInterest(models.Model):
         Status.TASTER: Status.JOINED,
     }
 
-    # What the person sees on their "manage" page, in plain words.
+    # What the person sees on their "manage" page, in plain words: where things are up to.
+    # What happens next depends on their bookings too, so it is `next_step()`, not here.
     PLAIN_STATUS = {
-        Status.NEW: "We have your message. Someone from the team will contact you soon.",
-        Status.CONTACTED: "We have been in touch with you and will arrange a briefing meeting.",
-        Status.BRIEFING: "You have had a briefing meeting. Next is a taster meeting, "
-        "with no obligation.",
-        Status.TASTER: "You have been to a taster meeting. We will talk with you about "
-        "whether to join.",
+        Status.NEW: "We have your message.",
+        Status.CONTACTED: "We have been in touch with you.",
+        Status.BRIEFING: "You have had a briefing meeting.",
+        Status.TASTER: "You have been to a taster meeting.",
         Status.JOINED: "You have joined. Thank you for getting involved.",
         Status.NOT_PROGRESSED: "We are not taking this further at the moment. "
         "We will have told you why.",
         Status.WITHDRAWN: "You have withdrawn your interest. Thank you for letting us know.",
+    }
+
+    # The next step for someone with no meeting coming up, by where they are in the pipeline.
+    NEXT_STEP_WITHOUT_MEETING = {
+        Status.NEW: "Someone from the team will contact you soon.",
+        Status.CONTACTED: "We will invite you to a briefing meeting, where we tell you more.",
+        Status.BRIEFING: "We will invite you to a taster meeting, with no obligation.",
+        Status.TASTER: "We will talk with you about whether to join.",
     }
 
     # Tag colours in the admin; the status is always written in the tag too.
@@ -381,8 +388,47 @@ class ExpressionOfInterest(models.Model):
         return f"You cannot move an expression of interest from “{current}” to “{wanted}”.{hint}"
 
     def withdraw(self):
-        """The person withdraws, from their manage page: no blame, no reason needed."""
-        return self.move_to(self.Status.WITHDRAWN, by=None, reason="Withdrawn by the person")
+        """The person withdraws, from their manage page: no blame, no reason needed.
+
+        Their places at meetings still to come are cancelled too (and go to whoever is
+        waiting), as the confirmation page tells them.
+        """
+        with transaction.atomic():
+            self.move_to(self.Status.WITHDRAWN, by=None, reason="Withdrawn by the person")
+            for booking in self.places_to_cancel_on_withdrawing():
+                booking.cancel()
+        return self
+
+    def places_to_cancel_on_withdrawing(self, now=None):
+        """Their bookings for meetings still to come that withdrawing cancels."""
+        return list(
+            self.bookings.cancellable()
+            .filter(meeting__ends_at__gt=now or timezone.now())
+            .select_related("meeting__opportunity")
+            .order_by("meeting__starts_at", "pk")
+        )
+
+    def next_step(self, bookings, now=None):
+        """What happens next for the person, in plain words, from their status and their
+        bookings (`bookings` as the manage page loaded them): an invitation to answer, a
+        meeting to come to, a waiting list, or what the team will do. Empty once it has ended."""
+        if not self.is_open:
+            return ""
+        now = now or timezone.now()
+        coming = [booking for booking in bookings if booking.meeting.ends_at > now]
+        for status, sentence in (
+            (Booking.Status.INVITED,
+             "You are invited to {meeting} on {when}. Tell us whether you can come."),
+            (Booking.Status.CONFIRMED,
+             "You have a place at {meeting} on {when}. We will remind you nearer the time."),
+            (Booking.Status.WAITLISTED, "You are on the waiting list for {meeting} on {when}. "
+             "We will email you if a place comes up."),
+        ):
+            booking = next((b for b in coming if b.status == status), None)
+            if booking is not None:
+                meeting = booking.meeting
+                return sentence.format(meeting=meeting.in_a_sentence, when=meeting.when)
+        return self.NEXT_STEP_WITHOUT_MEETING[self.status]
 
     # Meetings ----------------------------------------------------------------------------------
 
@@ -440,6 +486,9 @@ class ExpressionOfInterest(models.Model):
 
     def manage_path(self):
         return reverse("applications:manage", args=[self.manage_token()])
+
+    def withdraw_path(self):
+        return reverse("applications:withdraw", args=[self.manage_token()])
 
     @classmethod
     def from_manage_token(cls, token):

@@ -8,6 +8,12 @@ urlpatterns = [
     path("opportunities/<slug:slug>/interest/", views.express_interest, name="express_interest"),
     path("opportunities/<slug:slug>/interest/sent/", views.interest_sent, name="interest_sent"),
     path("interest/manage/<str:token>/", views.manage, name="manage"),
+    path("interest/manage/<str:token>/withdraw/", views.withdraw, name="withdraw"),
+    path(
+        "interest/manage/<str:token>/bookings/<int:pk>.ics",
+        views.booking_calendar,
+        name="booking_calendar",
+    ),
     path("events/<int:pk>/register/", views.register_for_event, name="register_for_event"),
     path(
         "events/<int:pk>/register/sent/", views.registration_sent, name="registration_sent"

@@ -1,9 +1,11 @@
 import logging
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,9 +13,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
+from opportunities.calendar import meeting_ics
 from opportunities.models import Meeting, Opportunity
 
 from . import rate_limit
+from .emails import ics_filename
 from .forms import EqualityMonitoringForm, EventRegistrationForm, ExpressionOfInterestForm
 from .models import Booking, BookingError, ExpressionOfInterest, InvalidMove
 from .tasks import queue_booking_email, queue_expression_emails
@@ -323,9 +327,67 @@ def registration_sent(request, pk):
     )
 
 
+# What a booking's decline link is called on the manage page, by the booking's status.
+DECLINE_WORDS = {
+    Booking.Status.INVITED: "I cannot come",
+    Booking.Status.CONFIRMED: "Cancel my place",
+    Booking.Status.WAITLISTED: "Take me off the waiting list",
+}
+
+
+def _manage_bookings(expression, token, now):
+    """The person's bookings, soonest first, each with the links that work for it now: accept
+    and decline go to the signed booking-link pages (which ask before acting), and a calendar
+    file for a place at a meeting still to come."""
+    rows = []
+    for booking in expression.bookings.select_related("meeting__opportunity").order_by(
+        "meeting__starts_at", "pk"
+    ):
+        coming = booking.meeting.ends_at > now
+        row = {"booking": booking, "meeting": booking.meeting, "coming": coming}
+        if coming and booking.can("accept"):
+            row["accept_url"] = reverse(
+                "applications:booking_respond", args=[booking.token("accept"), "accept"]
+            )
+        if coming and booking.can("cancel"):
+            row["decline_url"] = reverse(
+                "applications:booking_respond", args=[booking.token("decline"), "decline"]
+            )
+            row["decline_words"] = DECLINE_WORDS[booking.status]
+        if coming and booking.holds_a_place:
+            row["calendar_url"] = reverse(
+                "applications:booking_calendar", args=[token, booking.pk]
+            )
+        rows.append(row)
+    return rows
+
+
+@never_cache
+@require_safe
+def manage(request, token):
+    expression = ExpressionOfInterest.from_manage_token(token)
+    if expression is None:
+        return render(request, "applications/manage_link_invalid.html", status=404)
+    now = timezone.now()
+    rows = _manage_bookings(expression, token, now)
+    return render(
+        request,
+        "applications/manage.html",
+        {
+            "expression": expression,
+            "token": token,
+            "bookings": rows,
+            "next_step": expression.next_step([row["booking"] for row in rows], now),
+        },
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
-def manage(request, token):
+def withdraw(request, token):
+    """Withdraw from the manage page. GET only asks "are you sure?" and says what will happen
+    (a link followed by a scanner or a stray click must change nothing); the button (POST)
+    withdraws and goes back to the manage page, which says it is done."""
     expression = ExpressionOfInterest.from_manage_token(token)
     if expression is None:
         return render(request, "applications/manage_link_invalid.html", status=404)
@@ -337,7 +399,42 @@ def manage(request, token):
         else:
             messages.success(request, "You have withdrawn your expression of interest.")
         return redirect("applications:manage", token=token)
-    return render(request, "applications/manage.html", {"expression": expression})
+    if not expression.can_withdraw:
+        messages.info(request, "Your expression of interest has already ended.")
+        return redirect("applications:manage", token=token)
+    return render(
+        request,
+        "applications/withdraw.html",
+        {
+            "expression": expression,
+            "token": token,
+            "places": expression.places_to_cancel_on_withdrawing(),
+            "retention_months": settings.RETENTION_ENDED_MONTHS,
+        },
+    )
+
+
+@never_cache
+@require_safe
+def booking_calendar(request, token, pk):
+    """The calendar file for one of the person's places, from their manage page: the same
+    file their invitation email carried, joining details included, so only for a place they
+    hold at a meeting still to come, found through their own manage link."""
+    expression = ExpressionOfInterest.from_manage_token(token)
+    if expression is None:
+        raise Http404
+    booking = get_object_or_404(
+        expression.bookings.select_related("meeting__opportunity").filter(
+            status__in=Booking.HOLDS_A_PLACE, meeting__ends_at__gt=timezone.now()
+        ),
+        pk=pk,
+    )
+    response = HttpResponse(
+        meeting_ics(booking.meeting, joining_details=True),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{ics_filename(booking.meeting)}"'
+    return response
 
 
 # Booking links: accept or decline a place at a meeting, from an email -----------------------

@@ -4,6 +4,11 @@ Staff write opportunity text as plain text (blank lines between paragraphs, '- '
 `Glossary.render()` turns it into HTML and links the first use of each glossary term on the
 page to its meaning, so nobody has to know what "QI" or "board round" means already. The terms
 come from the GlossaryTerm table: adding a term in the admin explains it everywhere.
+
+Pages built from many short texts (the home page, the lists, the events) explain them in their
+templates, in reading order, with the `explain` and `mention` filters (templatetags/glossary.py)
+and one `Glossary` for the page; each page ends with the words it used
+(opportunities/includes/words_on_this_page.html), as an opportunity's page does.
 """
 
 import re
@@ -33,6 +38,7 @@ class Glossary:
             alternatives = [self._regex_for(form) for form in ordered]
             self._pattern = re.compile(r"(?<![\w-])(" + "|".join(alternatives) + r")(?![\w-])")
         self.used = {}
+        self.mentioned = {}
 
     @classmethod
     def load(cls):
@@ -71,6 +77,20 @@ class Glossary:
             return mark_safe(escaped)
         return mark_safe(self._pattern.sub(self._explain, escaped))
 
+    def mention(self, text):
+        """Escape text that is itself a link (a title in a card), where a second link cannot go.
+
+        Its terms are listed with the words the page used (`used_terms`), and are still linked
+        where they next appear in plain text.
+        """
+        escaped = escape(text)
+        if self._pattern is not None:
+            for match in self._pattern.finditer(escaped):
+                term = self._lookup(match.group(0))
+                if term is not None:
+                    self.mentioned.setdefault(term.pk, term)
+        return mark_safe(escaped)
+
     def render(self, text):
         """Plain text to paragraphs and bullet lists, with terms explained."""
         blocks = []
@@ -106,4 +126,5 @@ class Glossary:
         return f'<ul class="nhsuk-list nhsuk-list--bullet">{rendered}</ul>'
 
     def used_terms(self):
-        return sorted(self.used.values(), key=lambda term: term.term.lower())
+        terms = {**self.mentioned, **self.used}
+        return sorted(terms.values(), key=lambda term: term.term.lower())

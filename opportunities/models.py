@@ -525,6 +525,15 @@ class Meeting(models.Model):
         return self.title or self.get_kind_display()
 
     @property
+    def in_a_sentence(self):
+        """Its title, or "a taster meeting" (and so on) when it has none: for "You are invited
+        to ..."."""
+        if self.title:
+            return self.title
+        kind = self.get_kind_display().lower()
+        return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+    @property
     def when(self):
         """'Tuesday 9 March 2027, 10am to 1pm', in UK time (GMT or BST)."""
         return time_span(self.starts_at, self.ends_at)

@@ -24,7 +24,11 @@ def home(request):
         Opportunity.objects.open().order_by().values_list("kind").annotate(Count("pk"))
     )
     events = Meeting.objects.public_events().upcoming().select_related("opportunity")[:3]
-    return render(request, "opportunities/home.html", {"counts": counts, "events": events})
+    return render(
+        request,
+        "opportunities/home.html",
+        {"counts": counts, "events": events, "glossary": Glossary.load()},
+    )
 
 
 @require_safe
@@ -34,7 +38,9 @@ def events(request):
     meetings = (
         Meeting.objects.public_events().upcoming().with_places().select_related("opportunity")
     )
-    return render(request, "opportunities/events.html", {"events": meetings})
+    return render(
+        request, "opportunities/events.html", {"events": meetings, "glossary": Glossary.load()}
+    )
 
 
 def _calendar_response(content, filename):
@@ -90,6 +96,7 @@ def opportunity_list(request):
             "page": page,
             "removal_links": _removal_links(request.GET, filters),
             "query_without_page": _without(request.GET, "page"),
+            "glossary": Glossary.load(),
         },
     )
     if filters.errors or request.GET.get("page", str(page.number)) != str(page.number):
@@ -163,7 +170,11 @@ def lay_partners(request):
         .with_lay_partner_counts()
         .select_related("programme")
     )
-    return render(request, "opportunities/lay_partners.html", {"roles": lay_partner_roles})
+    return render(
+        request,
+        "opportunities/lay_partners.html",
+        {"roles": lay_partner_roles, "glossary": Glossary.load()},
+    )
 
 
 @require_safe

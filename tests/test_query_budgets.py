@@ -130,15 +130,16 @@ def _sent_session(client, key, reference):
 # Each public URL name: (budget, its address, and what must happen first, outside the count).
 # `rows` is what build() returned.
 PUBLIC_PAGES = {
-    "opportunities:home": (2, lambda rows: reverse("opportunities:home"), None),
-    "opportunities:list": (3, lambda rows: reverse("opportunities:list")
+    # Pages showing the trust's text load the glossary once, to explain its terms.
+    "opportunities:home": (3, lambda rows: reverse("opportunities:home"), None),
+    "opportunities:list": (4, lambda rows: reverse("opportunities:list")
                            + "?kind=lay_partner&q=Opportunity", None),
     "opportunities:detail": (3, lambda rows: rows["opportunity"].get_absolute_url(), None),
-    "opportunities:events": (1, lambda rows: reverse("opportunities:events"), None),
+    "opportunities:events": (2, lambda rows: reverse("opportunities:events"), None),
     "opportunities:events_feed": (1, lambda rows: reverse("opportunities:events_feed"), None),
     "opportunities:event_calendar": (1, lambda rows: reverse(
         "opportunities:event_calendar", args=[rows["event"].pk]), None),
-    "opportunities:lay_partners": (1, lambda rows: reverse("opportunities:lay_partners"), None),
+    "opportunities:lay_partners": (2, lambda rows: reverse("opportunities:lay_partners"), None),
     "opportunities:glossary": (1, lambda rows: reverse("opportunities:glossary"), None),
     "applications:express_interest": (1, lambda rows: reverse(
         "applications:express_interest", args=[rows["opportunity"].slug]), None),
@@ -156,7 +157,12 @@ PUBLIC_PAGES = {
         lambda client, rows: _sent_session(
             client, "sent_registration", rows["booking"].expression.reference),
     ),
-    "applications:manage": (1, lambda rows: rows["expression"].manage_path(), None),
+    # The expression, then its bookings with their meetings.
+    "applications:manage": (2, lambda rows: rows["expression"].manage_path(), None),
+    "applications:withdraw": (2, lambda rows: rows["expression"].withdraw_path(), None),
+    "applications:booking_calendar": (2, lambda rows: reverse(
+        "applications:booking_calendar",
+        args=[rows["expression"].manage_token(), rows["expression"].bookings.get().pk]), None),
     "applications:booking_respond": (2, lambda rows: reverse(
         "applications:booking_respond", args=[rows["booking"].token("accept"), "accept"]), None),
     "applications:equality": (0, lambda rows: reverse("applications:equality"), None),

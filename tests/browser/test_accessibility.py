@@ -1,4 +1,4 @@
-"""axe-core on every public page, with the WCAG 2.0, 2.1 and 2.2 A and AA rules.
+"""axe-core on every public page, with the WCAG 2.0, 2.1 and 2.2 A and AA rules and `region`.
 
 The pages come from the sitemap, so a page added to it is scanned without anyone remembering.
 """
@@ -20,6 +20,9 @@ WCAG_AA = {
         "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"],
     },
     "resultTypes": ["violations"],
+    # Not a WCAG rule but a best practice: all content inside a landmark, so people who move by
+    # landmark miss nothing (the back links once sat outside one).
+    "rules": {"region": {"enabled": True}},
 }
 
 
@@ -106,16 +109,29 @@ def test_every_interest_form_empty_and_with_errors_has_no_violations(
 
 
 def test_the_confirmation_and_manage_pages_have_no_violations(live_server, phone, trust_content):
-    from applications.models import ExpressionOfInterest
-    from opportunities.models import Opportunity
-    from tests.factories import ExpressionOfInterestFactory
+    from applications.models import Booking, ExpressionOfInterest
+    from opportunities.models import Meeting, Opportunity
+    from tests.factories import ExpressionOfInterestFactory, MeetingFactory
 
     expression = ExpressionOfInterestFactory(
         opportunity=Opportunity.objects.get(slug="patient-flow")
     )
+    for kind, status in (("briefing", "confirmed"), ("taster", "invited")):
+        Booking.objects.create(
+            expression=expression, status=status,
+            meeting=MeetingFactory(opportunity=expression.opportunity, kind=kind),
+        )
+    assert Meeting.objects.count() == 2
     phone.goto(live_server.url + expression.manage_path())
-    assert_no_violations(phone, "manage")
-    phone.get_by_role("button", name="Withdraw my expression of interest").click()
+    assert phone.get_by_role("heading", name="Your meetings").is_visible()
+    assert_no_violations(phone, "manage, with meetings")
+    phone.get_by_role("link", name="Withdraw my expression of interest").click()
+    assert phone.get_by_role("heading", level=1).inner_text() == (
+        "Are you sure you want to withdraw?"
+    )
+    assert_no_violations(phone, "withdraw: are you sure?")
+    assert ExpressionOfInterest.objects.get().status == "new"
+    phone.get_by_role("button", name="Yes, withdraw").click()
     assert "You have withdrawn" in phone.content()
     assert_no_violations(phone, "manage after withdrawing")
     assert ExpressionOfInterest.objects.get().status == "withdrawn"

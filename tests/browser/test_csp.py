@@ -118,7 +118,8 @@ def test_the_public_pages_break_no_rule(live_server, desktop):
 
     expression = ExpressionOfInterest.objects.get()
     violations.visit(live_server.url + expression.manage_path())
-    desktop.get_by_role("button", name="Withdraw my expression of interest").click()
+    desktop.get_by_role("link", name="Withdraw my expression of interest").click()
+    desktop.get_by_role("button", name="Yes, withdraw").click()
     desktop.wait_for_load_state("load")
     assert "You have withdrawn" in desktop.locator("main").inner_text()
     violations.assert_none()

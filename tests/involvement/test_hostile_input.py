@@ -242,7 +242,10 @@ def test_a_hostile_manage_link_is_a_404(client, token):
     expression = ExpressionOfInterestFactory()
     url = "/interest/manage/" + token.replace("/", "%2F").replace("\x00", "%00") + "/"
 
-    for response in (client.get(url), client.post(url, {"full_name": SCRIPT})):
+    withdraw = url + "withdraw/"
+    for response in (
+        client.get(url), client.get(withdraw), client.post(withdraw, {"full_name": SCRIPT})
+    ):
         assert_safe(response)
         assert response.status_code == 404
 
@@ -254,7 +257,7 @@ def test_the_withdraw_post_ignores_whatever_else_is_sent(client):
     expression = ExpressionOfInterestFactory()
 
     response = client.generic(
-        "POST", expression.manage_path(),
+        "POST", expression.withdraw_path(),
         data=b"status=joined&reference=%FF%00&" + SCRIPT.encode(),
         content_type="application/x-www-form-urlencoded",
     )
@@ -442,7 +445,7 @@ def test_a_withdrawal_without_its_csrf_token_is_refused():
     expression = ExpressionOfInterestFactory()
     client = Client(enforce_csrf_checks=True)
 
-    response = client.post(expression.manage_path())
+    response = client.post(expression.withdraw_path())
 
     assert_expired_form_page(response)
     expression.refresh_from_db()

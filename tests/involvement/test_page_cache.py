@@ -391,3 +391,16 @@ def test_what_cannot_be_a_real_page_is_not_kept(client):
 
     # "not-a-kind" and "not-a-number" are simply dropped: the list without them, kept once.
     assert stored_pages() == 1
+
+
+def test_a_new_glossary_term_is_explained_at_once_on_the_events_page(client):
+    MeetingFactory(
+        kind="event", title="iQI Sprint", public_registration=True,
+        opportunity__kind=Opportunity.Kind.EVENT,
+    )
+    events = reverse("opportunities:events")
+    assert "What the words on this page mean" not in client.get(events).content.decode()
+
+    GlossaryTermFactory(term="iQI", slug="iqi", meaning="Imperial Quality Improvement.")
+
+    assert "Imperial Quality Improvement." in client.get(events).content.decode()

@@ -77,7 +77,7 @@ def every_kind_of_response(client, opportunity, expression):
     yield "form", client.get(form)
     yield "form with errors", client.post(form, {})
     yield "manage", client.get(expression.manage_path())
-    yield "withdrawn (redirect)", client.post(expression.manage_path())
+    yield "withdrawn (redirect)", client.post(expression.withdraw_path())
     yield "privacy", client.get(reverse("privacy"))
     yield "not found", client.get("/no-such-page/")
     yield "method not allowed", client.put(form)
@@ -130,7 +130,7 @@ def test_personal_pages_are_never_stored(client, opportunity, expression):
         "form": client.get(form),
         "form with errors": client.post(form, {"full_name": "Siobhán"}),
         "manage": client.get(expression.manage_path()),
-        "withdraw": client.post(expression.manage_path()),
+        "withdraw": client.post(expression.withdraw_path()),
         "manage, broken link": client.get(
             reverse("applications:manage", args=["not-a-token"])
         ),
