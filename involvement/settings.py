@@ -179,9 +179,10 @@ TASKS = {
 # `manage.py email_worker` (involvement/worker.py) puts back in the queue an email task that a
 # worker has been "running" for longer than this: that worker died (killed, machine lost) while
 # sending. It must be longer than the longest real send, or an email still being sent would be
-# sent twice: the expression of interest task sends two emails, each allowed EMAIL_TIMEOUT (30)
-# seconds for the SMTP server to answer, so about a minute at worst; 300 leaves room for an SMTP
-# server slow at every step of the conversation and for clocks a little apart between machines.
+# sent twice: each task sends one email, and the SMTP server is allowed EMAIL_TIMEOUT (30)
+# seconds to answer each step of the conversation (connect, greeting, sender, recipient, data),
+# so a slow server can take a few times that; 300 leaves room for one slow at every step and for
+# clocks a little apart between machines.
 EMAIL_WORKER_STALE_SECONDS = env.int("EMAIL_WORKER_STALE_SECONDS", default=300)
 if not DEBUG and EMAIL_WORKER_STALE_SECONDS <= 2 * EMAIL_TIMEOUT:
     raise ImproperlyConfigured(
