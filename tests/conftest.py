@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from tests.network import free_port
+
 
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
@@ -86,13 +88,6 @@ def staff_client(client, django_user_model):
     )
     client.force_login(user)
     return client
-
-
-def free_port():
-    """A loopback port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

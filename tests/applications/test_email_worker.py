@@ -7,7 +7,6 @@ import email
 import email.policy
 import json
 import signal
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -19,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from applications.tasks import queue_expression_emails
 from tests.factories import ExpressionOfInterestFactory, OpportunityFactory
+from tests.network import free_port
 
 DATABASE_BACKEND = "django_tasks_db.backend.DatabaseBackend"
 
@@ -137,12 +137,6 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

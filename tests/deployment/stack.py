@@ -30,6 +30,8 @@ import urllib.parse
 from glob import glob
 from pathlib import Path
 
+from tests.network import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 # The address the portal answers on: deploy/nginx/involvement.conf's server_name, unchanged.
@@ -63,12 +65,6 @@ def postgres_bin(name):
 def _version_key(path):
     match = re.search(r"/postgresql/(\d+)", path)
     return int(match.group(1)) if match else 0
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(what, check, timeout, interval=0.1):

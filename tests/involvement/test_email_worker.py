@@ -8,7 +8,6 @@ import datetime
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ from django_tasks_db.models import DBTaskResult
 from applications.tasks import queue_expression_emails
 from involvement.worker import EmailWorker
 from tests.factories import ExpressionOfInterestFactory, OpportunityFactory
+from tests.network import free_port
 
 DATABASE_BACKEND = "django_tasks_db.backend.DatabaseBackend"
 CONTACT = "renal.panel@example.nhs.uk"
@@ -127,9 +127,7 @@ class Recorder:
 @pytest.fixture
 def smtp_server(send_by_smtp):
     handler = Recorder()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        handler.port = sock.getsockname()[1]
+    handler.port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
     controller.start()
     send_by_smtp(handler.port)
