@@ -82,6 +82,16 @@ class ExpressionOfInterestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=ExpressionOfInterest.Status.open_values())
 
+    def for_triage(self):
+        """The expressions of interest the team triages through the pipeline: not
+        registrations for an event date (those have `meeting` set), which the person booked
+        for themselves and which no one needs to contact first."""
+        return self.filter(meeting__isnull=True)
+
+    def event_registrations(self):
+        """Registrations for an event date, made from the event's own page."""
+        return self.filter(meeting__isnull=False)
+
     def with_personal_details(self):
         """Those whose personal details have not been removed."""
         return self.filter(anonymised_at__isnull=True)
