@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html
 
+from involvement.admin_common import LabelledInputsMixin
 from involvement.formats import time_range
 from involvement.page_cache import forget_public_pages
 
@@ -17,7 +18,7 @@ from .models import GlossaryTerm, Meeting, Opportunity, Programme, SearchSynonym
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(LabelledInputsMixin, admin.ModelAdmin):
     list_display = ["name", "is_key", "open_opportunities", "contact_email", "position"]
     list_editable = ["position"]
     list_filter = ["is_key"]
@@ -42,7 +43,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
         return programme.open_count
 
 
-class MeetingInline(admin.TabularInline):
+class MeetingInline(LabelledInputsMixin, admin.TabularInline):
     model = Meeting
     extra = 0
     fields = [
@@ -174,7 +175,7 @@ class WhenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(LabelledInputsMixin, admin.ModelAdmin):
     # Six columns, so the table fits beside the navigation and the filters at 1280 pixels:
     # the opportunity and the kind sit under the meeting's title.
     list_display = [

@@ -7,13 +7,13 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from involvement.admin_common import ReadOnlyInline, ReadOnlyInlineFormSet
+from involvement.admin_common import LabelledInputsMixin, ReadOnlyInline, ReadOnlyInlineFormSet
 from involvement.formats import date_and_time, day_date_and_time, staff_name
 
 from ..models import Booking, ExpressionOfInterest, StaffNote, StatusChange
 
 
-class StaffNoteInline(admin.TabularInline):
+class StaffNoteInline(LabelledInputsMixin, admin.TabularInline):
     """Notes are added, never edited or deleted: they are a record of what was done."""
 
     model = StaffNote

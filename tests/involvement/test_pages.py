@@ -131,6 +131,10 @@ def test_accessibility_statement_says_how_it_was_tested(client):
 
     assert "How we test this website" in html
     assert "WCAG" in html
+    # The staff pages are covered by the same law, and the statement says how they are tested
+    # (tests/browser/test_admin_accessibility.py and test_admin_keyboard.py).
+    assert "The pages our staff use" in html
+    assert "only a keyboard" in html
 
 
 def broken_view(request):
