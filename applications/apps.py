@@ -39,3 +39,11 @@ class ApplicationsConfig(AppConfig):
         # places on events, and the lay partners who joined.
         forget_when_changed(Booking)
         forget_when_changed(ExpressionOfInterest, StatusChange, only_if=lay_partner_joined_or_left)
+
+        # "You said, we did": opportunities says when a record is shared; the people to tell
+        # are this app's (opportunities/impact.py explains why a signal).
+        from opportunities.impact import impact_shared
+
+        from .tasks import queue_impact_emails
+
+        impact_shared.connect(queue_impact_emails, dispatch_uid="applications.impact-emails")

@@ -174,3 +174,23 @@ def empty_meetings_email(address, meetings):
     ]
     context = {**trust_context(), "rows": rows, "count": len(rows)}
     return build_email("booking_empty_meetings", context, to=[address])
+
+
+def impact_email(expression, record, update=None):
+    """To a lay partner or group member: a "you said, we did" record about their group was
+    published (`update` None) or has a new update. It links to the public page rather than
+    repeating it, and to a page where they can stop these emails."""
+    context = {
+        **trust_context(),
+        "expression": expression,
+        "opportunity": expression.opportunity,
+        "record": record,
+        "update": update,
+        "record_url": settings.SITE_URL + record.get_absolute_url(),
+        "stop_url": settings.SITE_URL + expression.impact_emails_stop_path(),
+    }
+    message = build_email("impact_news", context, to=[expression.email])
+    # One click in the mail program stops them (RFC 8058), as the page does.
+    message.extra_headers["List-Unsubscribe"] = f"<{context['stop_url']}>"
+    message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return message

@@ -78,9 +78,26 @@ def submitted_before_for_overdue(today, working_days=FIRST_CONTACT_WORKING_DAYS)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+IMPACT_EMAILS_SALT = "applications.impact-emails"
+
+
 class ExpressionOfInterestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=ExpressionOfInterest.Status.open_values())
+
+    def to_tell_about_impact(self, opportunity_ids):
+        """The lay partners and group members of these opportunities to email about a
+        "you said, we did" record: those who joined, still have their details and an email
+        address, and have not asked us to stop."""
+        return (
+            self.with_personal_details()
+            .filter(
+                opportunity_id__in=opportunity_ids,
+                status=ExpressionOfInterest.Status.JOINED,
+                hears_about_impact=True,
+            )
+            .exclude(email="")
+        )
 
     def for_triage(self):
         """The expressions of interest the team triages through the pipeline: not
@@ -253,6 +270,11 @@ class ExpressionOfInterest(models.Model):
     access_needs = models.JSONField("access needs and formats", default=list, blank=True)
     access_needs_other = models.CharField("other access needs", max_length=500, blank=True)
     availability = models.TextField("when they can usually attend", blank=True)
+    hears_about_impact = models.BooleanField(
+        "emailed about what their involvement changed", default=True,
+        help_text="Once they join, they are emailed when a “you said, we did” record about "
+        "their group is published or updated, unless they ask us to stop.",
+    )
     privacy_consent = models.BooleanField(default=False)
     privacy_notice_version = models.CharField(max_length=20)
 
@@ -496,6 +518,20 @@ class ExpressionOfInterest(models.Model):
 
     def manage_path(self):
         return reverse("applications:manage", args=[self.manage_token()])
+
+    def impact_emails_stop_path(self):
+        token = signing.dumps(self.pk, salt=IMPACT_EMAILS_SALT)
+        return reverse("applications:impact_emails_stop", args=[token])
+
+    @classmethod
+    def from_impact_emails_token(cls, token):
+        """The expression a "stop these emails" link is for: it works as long as they might
+        get such emails, so it never expires; None if tampered, or their details are gone."""
+        try:
+            pk = signing.loads(token, salt=IMPACT_EMAILS_SALT)
+        except signing.BadSignature:
+            return None
+        return cls.objects.with_personal_details().filter(pk=pk).first()
 
     def withdraw_path(self):
         return reverse("applications:withdraw", args=[self.manage_token()])

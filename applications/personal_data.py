@@ -29,6 +29,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from involvement.formats import spreadsheet_time
+from opportunities.impact import NamedLayPartner
 
 from .models import (
     Booking,
@@ -37,7 +38,7 @@ from .models import (
     StaffNote,
     StatusChange,
 )
-from .spreadsheets import BYTE_ORDER_MARK, subject_access_row, write_csv
+from .spreadsheets import BYTE_ORDER_MARK, subject_access_row, write_csv, yes_no
 
 security_log = logging.getLogger("involvement.security")
 
@@ -213,7 +214,28 @@ class Person:
             "bookings": [_booking_row(b) for b in bookings],
             "status_history": [_history_row(c) for c in history],
             "staff_notes": [_note_row(n) for n in notes],
+            "named_on_impact_records": [
+                _named_row(n) for n in self.named_on_impact_records(expressions)
+            ],
         }
+
+    def named_on_impact_records(self, expressions=None):
+        """Where a "you said, we did" record names them as a lay partner: a name they gave, on
+        a record about an opportunity they joined (the records know names, not people)."""
+        expressions = list(self.expressions) if expressions is None else expressions
+        names = {e.full_name.strip().lower() for e in expressions if e.full_name.strip()}
+        if not names:
+            return NamedLayPartner.objects.none()
+        name_matches = Q()
+        for name in names:
+            name_matches |= Q(name__iexact=name)
+        return (
+            NamedLayPartner.objects.filter(name_matches)
+            .filter(record__opportunities__in=[e.opportunity_id for e in expressions])
+            .select_related("record")
+            .distinct()
+            .order_by("recorded_at")
+        )
 
     def summary(self):
         data = self.collect()
@@ -227,7 +249,17 @@ class Person:
             "bookings": Booking.objects.filter(**mine).count(),
             "status_history": StatusChange.objects.filter(**mine).count(),
             "staff_notes": StaffNote.objects.filter(**mine).count(),
+            "named_on_impact_records": self.named_on_impact_records().count(),
         }
+
+
+def _named_row(n):
+    return {
+        "impact_record": n.record.title,
+        "name_shown": n.name,
+        "agreed_to_be_named": yes_no(n.agreed),
+        "how_agreed": n.how_they_agreed,
+    }
 
 
 def _booking_row(b):
@@ -304,6 +336,7 @@ def subject_access_zip(person, *, by, now=None):
         "bookings.csv": _csv(data["bookings"]),
         "status_history.csv": _csv(data["status_history"]),
         "staff_notes.csv": _csv(data["staff_notes"]),
+        "named_on_impact_records.csv": _csv(data["named_on_impact_records"]),
         "everything.json": json.dumps(
             {"produced": spreadsheet_time(now), "email": person.email, **data}, indent=2,
             ensure_ascii=False,
@@ -348,6 +381,10 @@ def erase(person, *, by, reason, now=None):
         for expression in person.expressions:
             if Status.WITHDRAWN in expression.allowed_moves():
                 expression.move_to(Status.WITHDRAWN, by=by)
+        # Their name comes off any "you said, we did" record that shows it.
+        NamedLayPartner.objects.filter(
+            pk__in=[named.pk for named in person.named_on_impact_records()]
+        ).delete()
         references = anonymise(person.expressions, now=now)
         # The record of an earlier subject access request named them: it no longer does.
         PersonalDataRequest.objects.filter(email__iexact=person.email).update(email="")

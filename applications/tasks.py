@@ -204,3 +204,56 @@ def queue_booking_email(booking, kind):
         send_booking_email.enqueue(booking_id, kind)
 
     transaction.on_commit(enqueue, robust=True)
+
+
+@task()
+def send_impact_email(expression_id, record_id, update_id=None):
+    """One email to one lay partner or group member about a "you said, we did" record (or an
+    update to it). Read again when it runs: someone erased, opted out or no longer joined in the
+    meantime, or a record returned to draft, gets nothing."""
+    from opportunities.impact import ImpactRecord, ImpactUpdate
+
+    from .emails import impact_email
+
+    expression = (
+        ExpressionOfInterest.objects.to_tell_about_impact(
+            ExpressionOfInterest.objects.filter(pk=expression_id).values("opportunity_id")
+        )
+        .select_related("opportunity")
+        .filter(pk=expression_id)
+        .first()
+    )
+    record = ImpactRecord.objects.published().filter(pk=record_id).first()
+    if expression is None or record is None:
+        logger.info(
+            "Impact email for expression id=%s, record id=%s not sent: no longer applies.",
+            expression_id, record_id,
+        )
+        return 0
+    update = ImpactUpdate.objects.filter(pk=update_id).first() if update_id else None
+    try:
+        return impact_email(expression, record, update).send()
+    except Exception as error:
+        raise ExpressionEmailError(
+            f"Could not send the impact email for expression of interest id={expression_id}: "
+            f"{describe_error(error)}"
+        ) from None
+
+
+def queue_impact_emails(sender, record, update=None, **kwargs):
+    """Answers opportunities' `impact_shared` signal (connected in ApplicationsConfig.ready):
+    one email to each person who joined an opportunity the record names, however many of
+    those opportunities they joined (one per email address)."""
+    opportunity_ids = list(record.opportunities.values_list("pk", flat=True))
+    if not opportunity_ids:
+        return
+    chosen = {}
+    for expression_id, email in (
+        ExpressionOfInterest.objects.to_tell_about_impact(opportunity_ids)
+        .order_by("pk")
+        .values_list("pk", "email")
+    ):
+        chosen.setdefault(email.strip().lower(), expression_id)
+    update_id = update.pk if update is not None else None
+    for expression_id in chosen.values():
+        send_impact_email.enqueue(expression_id, record.pk, update_id)

@@ -21,6 +21,9 @@ urlpatterns = [
     path(
         "bookings/<str:token>/<str:action>/", views.booking_respond, name="booking_respond"
     ),
+    path(
+        "impact/emails/stop/<str:token>/", views.impact_emails_stop, name="impact_emails_stop"
+    ),
     path("equality-monitoring/", views.equality_monitoring, name="equality"),
     path(
         "equality-monitoring/thank-you/", views.equality_thanks, name="equality_thanks"

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -483,3 +484,22 @@ def booking_respond(request, token, action):
         if booking.expression.can_withdraw else "",
     }
     return render(request, "applications/booking_respond.html", context, status=status)
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def impact_emails_stop(request, token):
+    """Stop the emails about what involvement changed. GET asks first (a link followed by a
+    scanner must change nothing); the button, or a mail program's one-click unsubscribe
+    (RFC 8058, a POST with no CSRF token, which is why the check is off here: the signed link
+    is what says who it is), stops them for every expression with the same email address."""
+    expression = ExpressionOfInterest.from_impact_emails_token(token)
+    if expression is None:
+        return render(request, "applications/impact_emails_link_invalid.html", status=404)
+    if request.method == "POST":
+        ExpressionOfInterest.objects.with_personal_details().filter(
+            email__iexact=expression.email
+        ).update(hears_about_impact=False)
+        return render(request, "applications/impact_emails_stopped.html")
+    return render(request, "applications/impact_emails_stop.html", {"expression": expression})

@@ -121,3 +121,35 @@ class OpportunityFilterForm(forms.Form):
     @property
     def has_filters(self):
         return bool(self.active_filters())
+
+
+class ImpactFilterForm(forms.Form):
+    """The "you said, we did" list's filters, from the query string. As on the opportunities
+    list, unknown values are dropped, and the one error shown is an over-long search."""
+
+    q = forms.CharField(
+        label="Search what changed",
+        required=False,
+        max_length=200,
+        strip=True,
+        error_messages={"max_length": "Search must be 200 characters or fewer"},
+    )
+    programme = forms.ChoiceField(label="Area of work", required=False)
+    status = forms.ChoiceField(label="Progress", required=False)
+    year = forms.TypedChoiceField(label="Year", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data, *, programmes, years):
+        from .impact import ImpactRecord
+
+        super().__init__(data)
+        self.fields["programme"].choices = [("", "All areas"), *programmes]
+        self.fields["status"].choices = [("", "Any"), *ImpactRecord.Status.choices]
+        self.fields["year"].choices = [("", "Any year"), *[(year, year) for year in years]]
+
+    def full_clean(self):
+        super().full_clean()
+        # A filter value that is not offered (an old link) is dropped, not shown as an error.
+        for name in ("programme", "status", "year"):
+            if name in self._errors:
+                del self._errors[name]
+                self.cleaned_data[name] = None

@@ -634,3 +634,7 @@ class SearchSynonym(models.Model):
         if errors:
             raise ValidationError(errors)
         self._normalise()
+
+
+# "You said, we did" lives in its own module (opportunities/impact.py); its models are this app's.
+from .impact import ImpactRecord, ImpactUpdate, NamedLayPartner  # noqa: E402, F401

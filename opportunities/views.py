@@ -9,11 +9,14 @@ from django.views.decorators.http import require_safe
 from involvement.page_cache import cache_public_page, keep_out
 
 from . import calendar as ics
-from .forms import OpportunityFilterForm
+from .feeds import ImpactFeed
+from .forms import ImpactFilterForm, OpportunityFilterForm
 from .glossary import Glossary
-from .models import GlossaryTerm, Meeting, Opportunity
+from .models import GlossaryTerm, ImpactRecord, ImpactUpdate, Meeting, Opportunity, Programme
 
 PAGE_SIZE = 20
+# How many "you said, we did" records the home page and an opportunity's page show.
+LATEST_CHANGES = 3
 
 
 @require_safe
@@ -24,10 +27,11 @@ def home(request):
         Opportunity.objects.open().order_by().values_list("kind").annotate(Count("pk"))
     )
     events = Meeting.objects.public_events().upcoming().select_related("opportunity")[:3]
+    changes = ImpactRecord.objects.published().newest_first()[:LATEST_CHANGES]
     return render(
         request,
         "opportunities/home.html",
-        {"counts": counts, "events": events, "glossary": Glossary.load()},
+        {"counts": counts, "events": events, "changes": changes, "glossary": Glossary.load()},
     )
 
 
@@ -157,6 +161,8 @@ def opportunity_detail(request, slug):
             "text": text,
             "terms_used": glossary.used_terms(),
             "contact": opportunity.contact(),
+            "changes": ImpactRecord.objects.published().about(opportunity)
+            .newest_first()[:LATEST_CHANGES],
         },
     )
 
@@ -181,3 +187,129 @@ def lay_partners(request):
 @cache_public_page
 def glossary(request):
     return render(request, "opportunities/glossary.html", {"terms": GlossaryTerm.objects.all()})
+
+
+# "You said, we did" (opportunities/impact.py) ------------------------------------------------
+
+
+def _impact_filter_form(request):
+    # Built once a request: the page cache's key (below) and the view both need it.
+    if hasattr(request, "impact_filter_form"):
+        return request.impact_filter_form
+    published = ImpactRecord.objects.published()
+    programmes = list(
+        Programme.objects.filter(impact_records__in=published)
+        .distinct()
+        .order_by("position", "name")
+        .values_list("slug", "name")
+    )
+    years = sorted(
+        {moment.year for moment in published.values_list("published_at", flat=True)},
+        reverse=True,
+    )
+    request.impact_filter_form = ImpactFilterForm(
+        request.GET, programmes=programmes, years=years
+    )
+    return request.impact_filter_form
+
+
+def _impact_page_query(request):
+    """The parameters the list understands, checked (see cache_public_page); a search too long
+    to run is not kept, since its page is an error message."""
+    form = _impact_filter_form(request)
+    if not form.is_valid():
+        return None
+    kept = {name: value for name, value in form.cleaned_data.items() if value}
+    page = request.GET.get("page", "")
+    if page.isdigit() and page != "1":
+        kept["page"] = page
+    return sorted((name, str(value)) for name, value in kept.items())
+
+
+@require_safe
+@cache_public_page(query=_impact_page_query)
+def impact_list(request):
+    """What people's involvement has changed: published records, newest first, with filters."""
+    form = _impact_filter_form(request)
+    records = ImpactRecord.objects.published().select_related("programme")
+    if form.is_valid():
+        chosen = form.cleaned_data
+        if chosen["q"]:
+            records = records.search(chosen["q"])
+        if chosen["programme"]:
+            records = records.filter(programme__slug=chosen["programme"])
+        if chosen["status"]:
+            records = records.filter(status=chosen["status"])
+        if chosen["year"]:
+            records = records.filter(published_at__year=chosen["year"])
+    page = Paginator(records.newest_first(), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "opportunities/impact_list.html",
+        {"form": form, "page": page, "records": page.object_list, "glossary": Glossary.load(),
+         "query_without_page": query.urlencode(), "fragment": "#results",
+         "filtered": any(form.cleaned_data.get(name) for name in form.fields)
+         if form.is_valid() else True},
+    )
+
+
+@require_safe
+@cache_public_page
+def impact_detail(request, slug):
+    record = get_object_or_404(
+        ImpactRecord.objects.published()
+        .select_related("programme")
+        .prefetch_related("opportunities", "lay_partners",
+                          Prefetch("updates", queryset=ImpactUpdate.objects.filter(
+                              published_at__isnull=False).order_by("on", "pk"),
+                              to_attr="timeline")),
+        slug=slug,
+    )
+    glossary = Glossary.load()
+    # Rendered here, in reading order, so each term is explained at its first use on the page.
+    return render(
+        request,
+        "opportunities/impact_detail.html",
+        {
+            "record": record,
+            "text": {
+                "programme": glossary.explain_inline(record.programme.name),
+                "you_said": glossary.render(record.you_said),
+                "we_did": glossary.render(record.we_did),
+                "not_possible_reason": glossary.render(record.not_possible_reason),
+            },
+            "glossary": glossary,
+            "named": [partner for partner in record.lay_partners.all() if partner.agreed],
+        },
+    )
+
+
+@require_safe
+@cache_public_page
+def impact_year(request, year):
+    """A year's "what changed", gathered by programme: printable, for the trust's annual
+    reporting and for anyone who wants the whole picture."""
+    records = list(
+        ImpactRecord.objects.published()
+        .filter(published_at__year=year)
+        .select_related("programme")
+        .order_by("programme__position", "programme__name", "published_at")
+    )
+    by_programme = {}
+    for record in records:
+        by_programme.setdefault(record.programme, []).append(record)
+    counts = {status: 0 for status in ImpactRecord.Status}
+    for record in records:
+        counts[ImpactRecord.Status(record.status)] += 1
+    return render(
+        request,
+        "opportunities/impact_year.html",
+        {"year": year, "by_programme": by_programme, "count": len(records),
+         "counts": [(status.label, count) for status, count in counts.items()],
+         "glossary": Glossary.load()},
+    )
+
+
+impact_feed = require_safe(cache_public_page(ImpactFeed()))

@@ -8,7 +8,7 @@ from django.utils import timezone
 from applications.equality import EqualityResponse
 from applications.models import ExpressionOfInterest
 from involvement.models import PrivacyNotice
-from opportunities.models import GlossaryTerm, Meeting, Opportunity, Programme
+from opportunities.models import GlossaryTerm, ImpactRecord, Meeting, Opportunity, Programme
 
 
 class ProgrammeFactory(factory.django.DjangoModelFactory):
@@ -94,3 +94,15 @@ class PrivacyNoticeFactory(factory.django.DjangoModelFactory):
             retention_lay_partner_years=6,
         )
 
+
+
+class ImpactRecordFactory(factory.django.DjangoModelFactory):
+    """A draft "you said, we did" record: publish it in the test that needs it published."""
+
+    class Meta:
+        model = ImpactRecord
+
+    title = factory.Sequence(lambda n: f"Change {n}")
+    slug = factory.Sequence(lambda n: f"change-{n}")
+    programme = factory.SubFactory(ProgrammeFactory)
+    you_said = "The letters were hard to understand."

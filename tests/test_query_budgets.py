@@ -63,6 +63,7 @@ def build(size):
                 invited_by=staff[n],
             )
         GlossaryTermFactory()
+    _impact_records(size, programmes)
     _personal_data_records(size, staff)
     _sign_in_records(size)
     _task_results(size)
@@ -76,7 +77,26 @@ def build(size):
     return {
         "opportunity": opportunity, "event": event, "expression": expression,
         "booking": booking,
+        "impact_record": opportunity.impact_records.first(),
     }
+
+
+def _impact_records(size, programmes):
+    from opportunities.impact import ImpactRecord, ImpactUpdate, NamedLayPartner
+
+    for n in range(size):
+        programme = programmes[n % len(programmes)]
+        record = ImpactRecord.objects.create(
+            title=f"Change {size}-{n}", slug=f"change-{size}-{n}", programme=programme,
+            you_said="The letters were hard to read.", we_did="We rewrote them.",
+            status=ImpactRecord.Status.DONE,
+        )
+        record.opportunities.add(*Opportunity.objects.filter(programme=programme))
+        record.publish()
+        ImpactUpdate.objects.create(record=record, text="The first letters are out.").share()
+        NamedLayPartner.objects.create(
+            record=record, name=f"Partner {n}", agreed=True, how_they_agreed="By email"
+        )
 
 
 def _personal_data_records(size, staff):
@@ -131,10 +151,22 @@ def _sent_session(client, key, reference):
 # `rows` is what build() returned.
 PUBLIC_PAGES = {
     # Pages showing the trust's text load the glossary once, to explain its terms.
-    "opportunities:home": (3, lambda rows: reverse("opportunities:home"), None),
+    # ...and, where they show them, the latest "you said, we did" records.
+    "opportunities:home": (4, lambda rows: reverse("opportunities:home"), None),
     "opportunities:list": (4, lambda rows: reverse("opportunities:list")
                            + "?kind=lay_partner&q=Opportunity", None),
-    "opportunities:detail": (3, lambda rows: rows["opportunity"].get_absolute_url(), None),
+    "opportunities:detail": (4, lambda rows: rows["opportunity"].get_absolute_url(), None),
+    # The filters' choices (programmes, years), the count and the page of records.
+    "opportunities:impact_list": (5, lambda rows: reverse("opportunities:impact_list")
+                                  + "?status=done&q=letters", None),
+    # The record, its opportunities, named lay partners and timeline, and the glossary.
+    "opportunities:impact_detail": (5, lambda rows: rows["impact_record"].get_absolute_url(),
+                                    None),
+    "opportunities:impact_year": (2, lambda rows: reverse(
+        "opportunities:impact_year", args=[timezone.now().year]), None),
+    "opportunities:impact_feed": (2, lambda rows: reverse("opportunities:impact_feed"), None),
+    "applications:impact_emails_stop": (2, lambda rows: rows["expression"]
+                                        .impact_emails_stop_path(), None),
     "opportunities:events": (2, lambda rows: reverse("opportunities:events"), None),
     "opportunities:events_feed": (1, lambda rows: reverse("opportunities:events_feed"), None),
     "opportunities:event_calendar": (1, lambda rows: reverse(
@@ -243,6 +275,7 @@ ADMIN_CHANGELISTS = {
     "opportunities.Meeting": 7,
     "opportunities.GlossaryTerm": 5,
     "opportunities.SearchSynonym": 5,
+    "opportunities.ImpactRecord": 6,
 }
 
 
