@@ -12,12 +12,11 @@ from django.utils.html import format_html
 from involvement.admin_common import LabelledInputsMixin
 
 from .impact import ImpactRecord, ImpactUpdate, NamedLayPartner
+from .models import Programme
 
 
 def short_date(moment):
     return f"{timezone.localtime(moment):%d %b %Y}"
-
-from .models import Programme
 
 
 class ImpactUpdateInline(admin.StackedInline):
