@@ -7,7 +7,9 @@ with this app and `applications.models` names every model: `Booking` and its rul
 (bookings.py) and `EqualityResponse` (equality.py).
 """
 
+import bisect
 import datetime
+import functools
 import secrets
 import uuid
 
@@ -56,9 +58,14 @@ FIRST_CONTACT_WORKING_DAYS = 10
 
 # Bank holidays in England and Wales, where the trust is. England and Wales share the same
 # bank holidays (Wales has no bank holiday of its own: St David's Day is not one), so the
-# "ENG" subdivision is the calendar for both; `holidays` adds each year as it is asked about,
-# substitute days ("observed") included.
-BANK_HOLIDAYS = holidays.UK(subdiv="ENG")
+# "ENG" subdivision of `holidays` is the calendar for both, substitute days ("observed")
+# included. test_working_days.py checks the two calendars agree.
+@functools.cache
+def weekday_bank_holidays(year):
+    """The bank holidays in England and Wales in `year` that fall on a weekday, sorted."""
+    return sorted(
+        day for day in holidays.UK(subdiv="ENG", years=year) if day.weekday() < 5
+    )
 
 
 def working_days_between(start, end):
@@ -66,7 +73,8 @@ def working_days_between(start, end):
     Friday, except bank holidays in England and Wales.
 
     Submitted on a Friday and looked at on the Monday is one working day; over a bank holiday
-    Monday, none.
+    Monday, none. The changelist asks this of every row, so holidays are counted by bisecting
+    each year's short list, not by walking the days.
     """
     if end <= start:
         return 0
@@ -75,13 +83,11 @@ def working_days_between(start, end):
         1 for offset in range(1, extra_days + 1)
         if (start + datetime.timedelta(days=offset)).weekday() < 5
     )
-    # The slice is of dates from the first up to, not including, the last.
-    weekday_holidays = sum(
-        1 for day in BANK_HOLIDAYS[start + datetime.timedelta(days=1):
-                                   end + datetime.timedelta(days=1)]
-        if day.weekday() < 5
+    bank_holidays = sum(
+        bisect.bisect_right(days, end) - bisect.bisect_right(days, start)
+        for days in map(weekday_bank_holidays, range(start.year, end.year + 1))
     )
-    return whole_weeks * 5 + extra - weekday_holidays
+    return whole_weeks * 5 + extra - bank_holidays
 
 
 def submitted_before_for_overdue(today, working_days=FIRST_CONTACT_WORKING_DAYS):

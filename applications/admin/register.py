@@ -167,10 +167,21 @@ def register(model_admin, request, object_id):
     recordable = (
         [row for row in rows if row.recordable(now)] if may_act(request.user) else []
     )
+    if request.method == "POST" and not recordable:
+        model_admin.message_user(
+            request, "There is nobody on this register whose attendance you can record now.",
+            messages.ERROR,
+        )
+        return HttpResponseRedirect(urls_for(model_admin, meeting)["register"])
     form = AttendanceForm(recordable, request.POST if request.method == "POST" else None)
     error = ""
     if form.is_bound and form.is_valid():
         outcomes = form.outcomes()
+        if not outcomes:
+            model_admin.message_user(
+                request, "Nothing to save: no answers were changed.", messages.INFO
+            )
+            return HttpResponseRedirect(urls_for(model_admin, meeting)["register"])
         try:
             Booking.record_attendance(outcomes, by=request.user)
         except BookingError as refusal:

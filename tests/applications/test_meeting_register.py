@@ -515,3 +515,27 @@ def test_nobody_whose_details_were_removed_is_emailed_even_with_a_place(
     assert [message.to for message in mail.outbox] == [[kept.expression.email]]
     register = team_client.get(url("register", started)).content.decode()
     assert "Details removed" in register
+
+
+def test_saving_with_nothing_changed_says_so(team_client, started):
+    attended = book(started, status=Booking.Status.ATTENDED)
+
+    response = team_client.post(
+        url("register", started), {f"booking-{attended.pk}": "attended"}, follow=True
+    )
+
+    assert "Nothing to save: no answers were changed." in response.content.decode()
+
+
+def test_attendance_cannot_be_posted_before_the_meeting_starts(team_client, briefing):
+    booking = book(briefing)
+
+    response = team_client.post(
+        url("register", briefing), {f"booking-{booking.pk}": "attended"}, follow=True
+    )
+
+    assert "nobody on this register whose attendance you can record now" in (
+        response.content.decode()
+    )
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
