@@ -50,6 +50,33 @@ class BookingQuerySet(models.QuerySet):
     def cancellable(self):
         return self.filter(status__in=Booking.ACTS["cancel"].allowed_from)
 
+    def on_register(self):
+        """A meeting's register: everyone with a place, then everyone waiting (each in the
+        order they booked), with their expressions of interest. Cancelled places are not on
+        it."""
+        order = models.Case(
+            models.When(status=Booking.Status.WAITLISTED, then=models.Value(1)),
+            default=models.Value(0),
+        )
+        return (
+            self.exclude(status=Booking.Status.CANCELLED)
+            .select_related("expression")
+            .order_by(order, "created_at", "pk")
+        )
+
+    def to_message(self, *, include_waiting=False):
+        """Who an email to everyone booked on a meeting goes to: everyone with a place (and
+        those waiting, if asked), never anyone whose details have been removed. Those with no
+        email address are among them: staff phone them instead."""
+        statuses = [*Booking.HOLDS_A_PLACE]
+        if include_waiting:
+            statuses.append(Booking.Status.WAITLISTED)
+        return (
+            self.filter(status__in=statuses, expression__anonymised_at__isnull=True)
+            .select_related("expression")
+            .order_by("created_at", "pk")
+        )
+
     def awaiting_reminder(self):
         """Places (and invitations not yet answered) whose person has not been reminded."""
         return self.filter(status__in=Booking.REMINDED, reminder_sent_at__isnull=True)
@@ -248,6 +275,22 @@ class Booking(models.Model):
         else:
             return self.cancel()
         return None
+
+    @classmethod
+    def record_attendance(cls, outcomes, *, by):
+        """Staff record attendance for many at once, from a meeting's register: `outcomes` is
+        a list of (booking, "attended" or "did_not_attend"), each recorded as `record` does
+        one (a briefing or taster moves the person on). All or nothing: if one is refused,
+        none is saved, and BookingError says which and why."""
+        with transaction.atomic():
+            for booking, outcome in outcomes:
+                try:
+                    booking.record(outcome, by=by)
+                except ValidationError as error:  # BookingError and InvalidMove
+                    raise BookingError(
+                        f"{booking.expression.reference}: {' '.join(error.messages)} "
+                        "Nothing has been recorded: check the register and save it again."
+                    ) from error
 
     def _staff_refusal(self, outcome, now):
         if outcome in ("attended", "did_not_attend") and self.meeting.starts_at > now:

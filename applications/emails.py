@@ -5,6 +5,8 @@
   notification to the opportunity's contact (`notification_email`).
 - About a booked place (`booking_email`): an invitation, a registration for an event, a place on
   the waiting list, a place that has come up, or a reminder.
+- To everyone booked on a meeting, a message staff wrote on its register
+  (`meeting_message_email`).
 - To an opportunity's contact, about coming meetings nobody is booked on
   (`empty_meetings_email`, from the reminders command).
 
@@ -157,6 +159,26 @@ def booking_email(booking, kind):
             ics_filename(meeting), meeting_ics(meeting, joining_details=True), "text/calendar"
         )
     return message
+
+
+def meeting_message_email(booking, message):
+    """An email staff wrote, from a meeting's register, to one person booked on it: their
+    words, then what the meeting is, when and where (never the online joining details, which
+    only the booking emails carry), and who to contact."""
+    meeting = booking.meeting
+    opportunity = meeting.opportunity
+    contact = opportunity.contact()
+    context = {
+        **trust_context(),
+        "message": message,
+        "meeting": meeting,
+        "opportunity": opportunity,
+        "expression": booking.expression,
+        "contact": contact,
+    }
+    return build_email(
+        "meeting_message", context, to=[booking.expression.email], reply_to=[contact["email"]]
+    )
 
 
 def empty_meetings_email(address, meetings):

@@ -7,10 +7,13 @@ with this app and `applications.models` names every model: `Booking` and its rul
 (bookings.py) and `EqualityResponse` (equality.py).
 """
 
+import bisect
 import datetime
+import functools
 import secrets
 import uuid
 
+import holidays
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -53,11 +56,25 @@ class InvalidMove(ValidationError):
 FIRST_CONTACT_WORKING_DAYS = 10
 
 
-def working_days_between(start, end):
-    """Weekdays (Monday to Friday) after the date `start`, up to and including the date `end`.
+# Bank holidays in England and Wales, where the trust is. England and Wales share the same
+# bank holidays (Wales has no bank holiday of its own: St David's Day is not one), so the
+# "ENG" subdivision of `holidays` is the calendar for both, substitute days ("observed")
+# included. test_working_days.py checks the two calendars agree.
+@functools.cache
+def weekday_bank_holidays(year):
+    """The bank holidays in England and Wales in `year` that fall on a weekday, sorted."""
+    return sorted(
+        day for day in holidays.UK(subdiv="ENG", years=year) if day.weekday() < 5
+    )
 
-    Submitted on a Friday and looked at on the Monday is one working day. Bank holidays are
-    counted as working days: the portal has no calendar of them.
+
+def working_days_between(start, end):
+    """Working days after the date `start`, up to and including the date `end`: Monday to
+    Friday, except bank holidays in England and Wales.
+
+    Submitted on a Friday and looked at on the Monday is one working day; over a bank holiday
+    Monday, none. The changelist asks this of every row, so holidays are counted by bisecting
+    each year's short list, not by walking the days.
     """
     if end <= start:
         return 0
@@ -66,7 +83,11 @@ def working_days_between(start, end):
         1 for offset in range(1, extra_days + 1)
         if (start + datetime.timedelta(days=offset)).weekday() < 5
     )
-    return whole_weeks * 5 + extra
+    bank_holidays = sum(
+        bisect.bisect_right(days, end) - bisect.bisect_right(days, start)
+        for days in map(weekday_bank_holidays, range(start.year, end.year + 1))
+    )
+    return whole_weeks * 5 + extra - bank_holidays
 
 
 def submitted_before_for_overdue(today, working_days=FIRST_CONTACT_WORKING_DAYS):
@@ -388,6 +409,7 @@ class ExpressionOfInterest(models.Model):
             self.status = current
             if status not in self.allowed_moves():
                 raise InvalidMove(self._refusal(status))
+            self.check_meeting_behind(status, reason)
             if status == self.Status.NOT_PROGRESSED and not reason:
                 raise InvalidMove(
                     "Give a reason why this expression of interest is not progressing."
@@ -418,6 +440,101 @@ class ExpressionOfInterest(models.Model):
         next_stage = self.NEXT_STAGE.get(self.status)
         hint = f" The next step is “{self.Status(next_stage).label}”." if next_stage else ""
         return f"You cannot move an expression of interest from “{current}” to “{wanted}”.{hint}"
+
+    # "Briefing meeting" and "Taster meeting" say the person has been to one: moving to either
+    # needs a booking for a meeting of that kind, or a reason (briefed by phone, say).
+    MEETING_KIND_FOR_STAGE = {
+        Status.BRIEFING: Meeting.Kind.BRIEFING,
+        Status.TASTER: Meeting.Kind.TASTER,
+    }
+    BOOKINGS_BEHIND_A_STAGE = [
+        Booking.Status.INVITED, Booking.Status.CONFIRMED, Booking.Status.ATTENDED,
+    ]
+
+    def check_meeting_behind(self, status, reason):
+        """Raise InvalidMove when moving to `status` needs a meeting booking and a reason is
+        given for neither."""
+        kind = self.MEETING_KIND_FOR_STAGE.get(status)
+        if kind is None or reason:
+            return
+        booked = self.bookings.filter(
+            meeting__kind=kind, status__in=self.BOOKINGS_BEHIND_A_STAGE
+        ).exists()
+        if not booked:
+            label = Meeting.Kind(kind).label.lower()
+            raise InvalidMove(
+                f"To move to “{self.Status(status).label}”, they need a booking for a {label}: "
+                f"invite them to one, or give a reason (for example, “Had their {label} by "
+                "phone”)."
+            )
+
+    # Undoing a move ----------------------------------------------------------------------------
+
+    # A mis-click can be undone for this long; after it, move on (or end it) as usual.
+    UNDO_MINUTES = 5
+
+    def last_change(self):
+        return self.changes.order_by("-at", "-pk").first()
+
+    def undo_refusal(self, change, by, now=None):
+        """Why `by` cannot undo `change` now, or "" if they can: only the latest move, made by
+        a member of staff within UNDO_MINUTES, by them or by the involvement team, with
+        nothing done to the expression since."""
+        now = now or timezone.now()
+        if change is None:
+            return "There is no move to undo."
+        if change.undoes_id is not None:
+            return "The last change was itself an undo. Move it on again instead."
+        if change.by_id is None:
+            return "The person made the last change themselves, so it cannot be undone here."
+        is_team = by.is_superuser or by.has_perm("applications.view_all_expressions")
+        if change.by_id != by.pk and not is_team:
+            return (
+                "Only the member of staff who made the move, or the involvement team, "
+                "can undo it."
+            )
+        if now - change.at > datetime.timedelta(minutes=self.UNDO_MINUTES):
+            return f"A move can only be undone within {self.UNDO_MINUTES} minutes of making it."
+        if (
+            self.status != change.to_status
+            or change.pk != self.last_change().pk
+            or self.bookings.filter(updated_at__gt=change.at).exists()
+            or self.notes.filter(created_at__gt=change.at).exists()
+        ):
+            return "Something has happened since that move, so it cannot be undone."
+        return ""
+
+    def undo_last_move(self, *, by):
+        """Put the expression back where it was before its last move, recorded in the history
+        as a change of its own ("undone"), never by erasing the move. Raises InvalidMove,
+        saying why, when `undo_refusal` refuses."""
+        with transaction.atomic():
+            type(self).objects.select_for_update().only("pk").get(pk=self.pk)
+            self.refresh_from_db()
+            change = self.last_change()
+            refusal = self.undo_refusal(change, by)
+            if refusal:
+                raise InvalidMove(refusal)
+            now = timezone.now()
+            previous = self.Status(change.from_status)
+            self.status = previous
+            self.status_changed_at = now
+            fields = ["status", "status_changed_at", "updated_at"]
+            if change.to_status == self.Status.NOT_PROGRESSED:
+                self.not_progressed_reason = ""
+                fields.append("not_progressed_reason")
+            if self.first_contacted_at == change.at:
+                # The move being undone was the first contact.
+                self.first_contacted_at = None
+                fields.append("first_contacted_at")
+            self.save(update_fields=fields)
+            label = self.Status(change.to_status).label
+            self.changes.create(
+                from_status=change.to_status, to_status=previous, by=by, at=now,
+                reason=f"Undone: the move to “{label}” at {record_time(change.at)}",
+                undoes=change,
+            )
+        return self
 
     def withdraw(self):
         """The person withdraws, from their manage page: no blame, no reason needed.
@@ -568,6 +685,12 @@ class StatusChange(models.Model):
     )
     at = models.DateTimeField(default=timezone.now)
     reason = models.TextField(blank=True)
+    # Set on the change that undid another (ExpressionOfInterest.undo_last_move): the move
+    # undone stays in the history too.
+    undoes = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="undone_by",
+    )
 
     class Meta:
         ordering = ["at", "pk"]
@@ -657,3 +780,28 @@ class ExpressionViewing(models.Model):
 
     def __str__(self):
         return f"{self.viewed_by_username} viewed {self.expression_id}"
+
+
+class MeetingMessage(models.Model):
+    """An email staff wrote to everyone booked on a meeting, from its register.
+
+    Kept so the one task per person (applications/tasks.py) reads the message from here rather
+    than carrying it in the task table, and so the register can say what was sent, by whom.
+    `key` comes with the form: sending the same form twice sends the emails once."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="messages")
+    key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    subject = models.CharField(max_length=150)
+    body = models.TextField("message")
+    include_waiting = models.BooleanField("also sent to the waiting list", default=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    emailed = models.PositiveIntegerField("people emailed", default=0)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self):
+        return f"{self.subject} ({record_time(self.sent_at)})"

@@ -3,6 +3,8 @@
 - `send_expression_emails`: the confirmation to the person and the notification to staff, when
   someone expresses interest (`queue_expression_emails` queues one task per email, so a worker
   killed after the confirmation has gone never sends it again);
+- `send_meeting_message`: one person's copy of a message staff wrote to everyone booked on a
+  meeting, from its register (queued by `queue_meeting_message`, one task per person);
 - `send_booking_email`: one email to a booked person, an invitation, a registration, a place on
   the waiting list, a place that has come up, or a reminder (queued by `queue_booking_email`,
   from the views, `Booking.cancel`, `ExpressionOfInterest.invite_to` and the reminders).
@@ -24,8 +26,13 @@ import smtplib
 from django.db import transaction
 from django_tasks import task
 
-from .emails import booking_email, confirmation_email, notification_email
-from .models import Booking, ExpressionOfInterest
+from .emails import (
+    booking_email,
+    confirmation_email,
+    meeting_message_email,
+    notification_email,
+)
+from .models import Booking, ExpressionOfInterest, MeetingMessage
 
 logger = logging.getLogger(__name__)
 
@@ -257,3 +264,50 @@ def queue_impact_emails(sender, record, update=None, **kwargs):
     update_id = update.pk if update is not None else None
     for expression_id in chosen.values():
         send_impact_email.enqueue(expression_id, record.pk, update_id)
+
+
+@task()
+def send_meeting_message(message_id, booking_id):
+    """Send one person their copy of a message to everyone booked on a meeting. Returns how
+    many were sent: 0 if, by now, their details have gone, they have no email address, or
+    their place is cancelled."""
+    message = MeetingMessage.objects.filter(pk=message_id).first()
+    booking = (
+        Booking.objects.select_related("meeting__opportunity__programme", "expression")
+        .filter(pk=booking_id, expression__anonymised_at__isnull=True)
+        .exclude(status=Booking.Status.CANCELLED)
+        .first()
+    )
+    if message is None or booking is None or not booking.expression.email:
+        logger.info(
+            "Meeting message id=%s: booking id=%s is gone, cancelled, erased or has no email "
+            "address: not sent.", message_id, booking_id,
+        )
+        return 0
+    try:
+        sent = meeting_message_email(booking, message).send()
+    except Exception as error:
+        description = describe_error(error)
+        logger.warning(
+            "Could not send meeting message id=%s to booking id=%s: %s",
+            message_id, booking_id, description,
+        )
+        raise BookingEmailError(
+            f"Could not send meeting message id={message_id} to booking id={booking_id}: "
+            f"{description}"
+        ) from None
+    logger.info("Sent meeting message id=%s to booking id=%s", message_id, booking_id)
+    return sent
+
+
+def queue_meeting_message(message, bookings):
+    """Queue one task per booking with an email address, once the transaction commits: one
+    person's failure never holds up, or repeats, another's email."""
+    booking_ids = [booking.pk for booking in bookings if booking.expression.email]
+
+    def enqueue():
+        for booking_id in booking_ids:
+            send_meeting_message.enqueue(message.pk, booking_id)
+
+    transaction.on_commit(enqueue, robust=True)
+    return len(booking_ids)

@@ -10,6 +10,8 @@ inlines.py        what the change page lists: meeting bookings, staff notes, his
 display.py        how a person, a status and a list are shown
 personal_data.py  subject access, erasure, their record, and who viewed which expression
 opportunities.py  the opportunities admin's pages, with this app's rows added to them
+register.py       a meeting's register: who is coming and their access needs, attendance
+                  for everyone at once, an email to everyone booked, the attendee list
 
 Django's admin autodiscovery imports this package; importing the modules registers their
 admins.

@@ -15,6 +15,7 @@ from ..models import Booking, ExpressionOfInterest, InvalidMove
 from ..spreadsheets import export_csv
 from .display import status_tag
 from .forms import InviteForm, NotProgressedForm
+from .register import access_needs
 
 Status = ExpressionOfInterest.Status
 
@@ -85,10 +86,12 @@ def invite_to_meeting(model_admin, request, queryset):
                     "expression": expression,
                     "tag": status_tag(expression),
                     "left_out": not expression.can_be_invited,
+                    "needs": access_needs(expression),
                 }
                 for expression in expressions
             ],
             "form": form,
+            "show_access": True,
             "action_name": "invite_to_meeting",
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "can_add_meeting": request.user.has_perm("opportunities.add_meeting"),

@@ -276,6 +276,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
                 args=[expression.pk],
             ),
             "can_invite": expression.can_be_invited,
+            "undo": views.undo_offer(self, request, expression),
             "booking_forms": self._booking_forms(request, expression),
             "summary_bookings": expression.bookings.select_related("meeting"),
             **(extra_context or {}),
@@ -350,6 +351,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
                 name="applications_equality_report",
             ),
             path("<path:object_id>/move/", page(views.move), name=f"{prefix}_move"),
+            path("<path:object_id>/undo/", page(views.undo), name=f"{prefix}_undo"),
             path("<path:object_id>/invite/", page(views.invite), name=f"{prefix}_invite"),
             path(
                 "<path:object_id>/bookings/<int:booking_id>/",

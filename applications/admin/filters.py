@@ -62,10 +62,18 @@ class ProgrammeFilter(RelatedOnlyExistsFilter):
         self.title = "programme"
 
 
+def sees_every_programme(user):
+    return user.is_superuser or user.has_perm("applications.view_all_expressions")
+
+
 class OpportunityFilter(RelatedOnlyExistsFilter):
     """The opportunities of the programme chosen in the programme filter. With none chosen, a
     list of every opportunity (hundreds, at a busy trust) would fill the sidebar and was most
-    of the changelist's time, in its template more than its SQL (bench/profile.py)."""
+    of the changelist's time, in its template more than its SQL (bench/profile.py).
+
+    A programme lead's list is short already: they are offered their own programmes'
+    opportunities with no programme chosen (the programme filter hides itself when they lead
+    only one, so "choose a programme first" would leave them no way in)."""
 
     PROGRAMME_PARAM = "opportunity__programme__id__exact"
 
@@ -73,15 +81,19 @@ class OpportunityFilter(RelatedOnlyExistsFilter):
         self.programme_ids = [
             value for value in request.GET.getlist(self.PROGRAMME_PARAM) if value.isdigit()
         ]
+        self.own_programmes_only = not sees_every_programme(request.user)
         super().__init__(field, request, params, model, model_admin, field_path)
-        if not self.programme_ids:
+        if not self.programme_ids and not self.own_programmes_only:
             self.title = "opportunity (choose a programme first)"
 
     def field_choices(self, field, request, model_admin):
         ordering = self.field_admin_ordering(field, request, model_admin)
+        visible = model_admin.get_queryset(request).filter(opportunity=OuterRef("pk"))
         if self.programme_ids:
-            visible = model_admin.get_queryset(request).filter(opportunity=OuterRef("pk"))
             shown = Q(programme_id__in=self.programme_ids) & Q(Exists(visible))
+        elif self.own_programmes_only:
+            # What they can see is their own programmes' only (for_staff).
+            shown = Q(Exists(visible))
         else:
             # Only one already chosen (from a link, say), so it can be seen and removed.
             chosen = [value for value in (self.lookup_val or []) if str(value).isdigit()]

@@ -11,6 +11,21 @@ from involvement.admin_common import LabelledInputsMixin, ReadOnlyInline, ReadOn
 from involvement.formats import date_and_time, day_date_and_time, staff_name
 
 from ..models import Booking, ExpressionOfInterest, StaffNote, StatusChange
+from .register import access_needs
+
+
+def access_need_tags(needs):
+    """Access needs flagged so they stand out, each needing arranging ahead saying so."""
+    if not needs:
+        return "None given"
+    return format_html_join(
+        "", '<strong class="eoi-access">{}</strong>{}',
+        (
+            (need["label"], format_html(' <span class="eoi-warning">{}</span>', need["arrange"])
+             if need["arrange"] else "")
+            for need in needs
+        ),
+    )
 
 
 class StaffNoteInline(LabelledInputsMixin, admin.TabularInline):
@@ -154,7 +169,7 @@ class MeetingBookingInline(ReadOnlyInline):
 
     model = Booking
     formset = ReadOnlyInlineFormSet
-    fields = ["person", "booking_status", "booked", "reminder"]
+    fields = ["person", "booking_status", "access", "booked", "reminder"]
     readonly_fields = fields
     verbose_name = "booking"
     verbose_name_plural = "bookings"
@@ -187,6 +202,10 @@ class MeetingBookingInline(ReadOnlyInline):
     @admin.display(description="Status")
     def booking_status(self, booking):
         return booking.get_status_display()
+
+    @admin.display(description="Access needs and formats")
+    def access(self, booking):
+        return access_need_tags(access_needs(booking.expression))
 
     @admin.display(description="Booked")
     def booked(self, booking):

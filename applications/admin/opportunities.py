@@ -3,12 +3,15 @@
 opportunities never imports applications, so its admin cannot show bookings or expressions of
 interest itself. Here its Opportunity and Meeting admins are extended and registered again, in
 their place: a meeting lists who is booked on it, and an opportunity counts its expressions of
-interest by status, for the staff allowed to see them.
+interest by status, for the staff allowed to see them. The meeting's register (register.py)
+hangs off its page.
 """
+
+from functools import partial
 
 from django.contrib import admin
 from django.db.models import Count
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
@@ -16,11 +19,41 @@ from opportunities.admin import MeetingAdmin, OpportunityAdmin
 from opportunities.models import Meeting, Opportunity
 
 from ..models import ExpressionOfInterest
+from . import register
 from .inlines import MeetingBookingInline
 
 
 class MeetingWithBookingsAdmin(MeetingAdmin):
     inlines = [*MeetingAdmin.inlines, MeetingBookingInline]
+    change_form_template = "admin/opportunities/meeting/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The register's link, for those who may see who is booked.
+        if object_id and register.may_see_bookings(request.user):
+            extra_context = {
+                **(extra_context or {}),
+                "register_url": reverse(
+                    f"{self.admin_site.name}:opportunities_meeting_register", args=[object_id]
+                ),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        def page(view):
+            return self.admin_site.admin_view(partial(view, self))
+
+        prefix = "opportunities_meeting"
+        return [
+            path("<path:object_id>/register/", page(register.register),
+                 name=f"{prefix}_register"),
+            path("<path:object_id>/register/email/", page(register.register_email),
+                 name=f"{prefix}_register_email"),
+            path("<path:object_id>/register/print/", page(register.register_print),
+                 name=f"{prefix}_register_print"),
+            path("<path:object_id>/register/attendees.csv", page(register.register_csv),
+                 name=f"{prefix}_register_csv"),
+            *super().get_urls(),
+        ]
 
 
 class OpportunityWithExpressionsAdmin(OpportunityAdmin):

@@ -6,6 +6,7 @@ Each is a function of (the model admin, the request, ...), given its URL by
 of interest here either.
 
 - move: a button on the change page moves the expression through the pipeline;
+- undo: a button on the change page undoes the last move, for a few minutes after it;
 - invite: choose a briefing or taster meeting, then invite the person to it;
 - record_booking: a booking's buttons (attended, did not attend, cancel);
 - assignees: the "assigned to" autocomplete's answers;
@@ -31,6 +32,7 @@ from ..models import Booking, ExpressionOfInterest, InvalidMove
 from .actions import invite as invite_and_log
 from .display import status_tag
 from .forms import InviteForm, MoveForm, assignable_staff
+from .register import access_needs
 
 Status = ExpressionOfInterest.Status
 
@@ -71,6 +73,44 @@ def move(model_admin, request, object_id):
             request, f"{expression.reference} moved to “{status.label}”.", messages.SUCCESS
         )
     return back
+
+
+def undo(model_admin, request, object_id):
+    """Undo the expression's last move (a mis-click), recorded in its history as an undo."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    expression = _expression_to_act_on(model_admin, request, object_id)
+    moved_to = expression.get_status_display()
+    try:
+        expression.undo_last_move(by=request.user)
+    except InvalidMove as error:
+        model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
+    else:
+        back_to = expression.get_status_display()
+        model_admin.log_change(request, expression, f"Undid the move to {moved_to}.")
+        model_admin.message_user(
+            request,
+            f"Undone: {expression.reference} is back at “{back_to}”. The history keeps both.",
+            messages.SUCCESS,
+        )
+    return HttpResponseRedirect(change_url(model_admin, expression))
+
+
+def undo_offer(model_admin, request, expression):
+    """The last move, if this member of staff may undo it now (for the change page's button)."""
+    if not model_admin.has_move_permission(request, expression):
+        return None
+    change = expression.last_change()
+    if change is None or expression.undo_refusal(change, request.user):
+        return None
+    return {
+        "label": change.get_to_status_display(),
+        "previous": change.get_from_status_display(),
+        "url": reverse(
+            f"{model_admin.admin_site.name}:applications_expressionofinterest_undo",
+            args=[expression.pk],
+        ),
+    }
 
 
 def invite(model_admin, request, object_id):
@@ -139,6 +179,7 @@ def invite(model_admin, request, object_id):
             "expression": expression,
             "original": expression,
             "status_tag": status_tag(expression),
+            "needs": access_needs(expression),
             "form": form,
             "change_url": back,
             "can_add_meeting": request.user.has_perm("opportunities.add_meeting"),

@@ -32,7 +32,7 @@ def test_it_keeps_the_first_contact_time_on_later_moves(staff):
     expression.refresh_from_db()
     first_contacted_at = expression.first_contacted_at
 
-    expression.move_to(Status.BRIEFING, by=staff)
+    expression.move_to(Status.BRIEFING, by=staff, reason="Briefed by phone.")
 
     expression.refresh_from_db()
     assert expression.first_contacted_at == first_contacted_at
@@ -49,7 +49,8 @@ def test_it_keeps_the_first_contact_time_on_later_moves(staff):
 def test_it_moves_on_to_the_next_stage(staff, start, end):
     expression = ExpressionOfInterestFactory(status=start)
 
-    expression.move_to(end, by=staff)
+    # A briefing or taster with no booking behind it needs a reason (test_meeting_stages.py).
+    expression.move_to(end, by=staff, reason="Met them at the group.")
 
     expression.refresh_from_db()
     assert expression.status == end
@@ -103,7 +104,7 @@ def test_it_writes_one_history_row_per_move(staff):
     expression = ExpressionOfInterestFactory(status=Status.NEW)
 
     for status in [Status.CONTACTED, Status.BRIEFING, Status.TASTER, Status.JOINED]:
-        expression.move_to(status, by=staff)
+        expression.move_to(status, by=staff, reason="Went well.")
 
     moves = list(expression.changes.values_list("from_status", "to_status"))
     assert moves == [

@@ -130,6 +130,14 @@ def test_a_team_member_signs_in_takes_an_expression_on_and_moves_it_to_joined(
             expression.refresh_from_db()
             assert expression.status == "taster"
 
+        if status in ("briefing", "taster"):
+            # Without a booking for that kind of meeting, the move needs a reason.
+            submit(page.get_by_role("button", name=f"Move to “{label}”"))
+            assert messages_shown(page, "error")[0].startswith(
+                f"To move to “{label}”, they need a booking for a {label.lower()}"
+            )
+            page.locator("#id_move_reason").fill(f"Had their {label.lower()} by phone.")
+
         submit(page.get_by_role("button", name=f"Move to “{label}”"))
         assert messages_shown(page, "success") == [
             f"{expression.reference} moved to “{label}”."

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0007_expression_email_optional'),
+        ('applications', '0009_meeting_message'),
     ]
 
     operations = [
