@@ -33,6 +33,20 @@ class LabelledInputsMixin:
             widget.attrs.setdefault("aria-label", label)
         return formfield
 
+    def get_formset(self, request, obj=None, **kwargs):
+        """An inline's "Delete?" boxes, one a row, have only the column's heading too."""
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class LabelledFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "DELETE" in form.fields:
+                    form.fields["DELETE"].widget.attrs["aria-label"] = (
+                        f"Delete {form.instance}" if form.instance.pk else "Delete"
+                    )
+
+        return LabelledFormSet
+
 
 class ReadOnlyMixin:
     """For a ModelAdmin or inline showing records nobody edits (history, bookings, the record

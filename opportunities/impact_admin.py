@@ -4,6 +4,7 @@ updates, and the lay partners named on them. Imported by opportunities/admin.py.
 Programme leads see and edit their own programmes' records only; the involvement team all of
 them (the `change_all_impact_records` permission)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils.html import format_html
 from involvement.admin_common import LabelledInputsMixin
 
 from .impact import ImpactRecord, ImpactUpdate, NamedLayPartner
-from .models import Programme
+from .models import Meeting, Opportunity, Programme
 
 
 def short_date(moment):
@@ -62,7 +63,6 @@ class ImpactRecordAdmin(admin.ModelAdmin):
     list_select_related = ["programme"]
     search_fields = ["title", "you_said", "we_did"]
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["opportunities", "meetings"]
     inlines = [ImpactUpdateInline, NamedLayPartnerInline]
     actions = ["publish_selected", "unpublish_selected"]
     readonly_fields = ["published"]
@@ -78,6 +78,20 @@ class ImpactRecordAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_staff(request.user)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Plain choices, not the autocomplete: Select2's many-choice box puts its clear button
+        # inside a list, which screen readers announce wrongly (axe `list`).
+        if db_field.name == "opportunities":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+            kwargs["queryset"] = Opportunity.objects.exclude(
+                status=Opportunity.Status.DRAFT
+            ).order_by("title")
+        if db_field.name == "meetings":
+            kwargs["queryset"] = Meeting.objects.select_related("opportunity").order_by(
+                "-starts_at"
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "programme" and not self._sees_all(request):

@@ -151,3 +151,34 @@ def own_redis(tmp_path, settings):
     settings.CACHE_RETRY_SECONDS = 1
     yield redis
     redis.stop()
+
+
+# The staff groups and their permissions as the migrations made them, read once the test
+# database is made: transactional tests empty every table (groups included), and the browser
+# tests of the admin need the groups exactly as staff have them, whichever migrations gave
+# which permission. (serialized_rollback would do it for the whole database, but it did not
+# survive the other transactional tests in one run.)
+_STAFF_GROUPS = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.contrib.auth.models import Group
+    from django.core import serializers
+
+    with django_db_blocker.unblock():
+        _STAFF_GROUPS["json"] = serializers.serialize(
+            "json", Group.objects.all(), use_natural_foreign_keys=True
+        )
+
+
+@pytest.fixture
+def staff_groups(transactional_db):
+    """The "Involvement team" and "Programme lead" groups, as the migrations made them."""
+    from django.contrib.auth.models import Group
+    from django.core import serializers
+
+    if not Group.objects.exists():
+        for group in serializers.deserialize("json", _STAFF_GROUPS["json"]):
+            group.save()
+    return Group.objects.all()

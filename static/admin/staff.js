@@ -23,10 +23,20 @@
       }
       var chosen = box.querySelector(".select2-selection__rendered");
       box.setAttribute("aria-labelledby", label.id + (chosen && chosen.id ? " " + chosen.id : ""));
-      if (chosen) {
+      if (chosen && chosen.tagName !== "UL") {
+        // One choice: the box showing it is a textbox, named by the label too.
         chosen.setAttribute("aria-labelledby", label.id);
       }
       box.setAttribute("data-named", "");
+    });
+    // Many choices: the box to type in, which Select2 draws again after each choice.
+    document.querySelectorAll(".select2-search__field:not([aria-labelledby])").forEach(function (field) {
+      var container = field.closest(".select2-container");
+      var select = container && container.previousElementSibling;
+      var label = select && select.id && document.getElementById(select.id + "-label");
+      if (label) {
+        field.setAttribute("aria-labelledby", label.id);
+      }
     });
   }
 

@@ -21,8 +21,7 @@ from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-# serialized_rollback: the staff groups and their permissions are as the migrations made them.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 OPTIONS = {
     "runOnly": {
@@ -61,7 +60,8 @@ def assert_none_found(found):
 
 
 def staff(django_user_model, username, group_name):
-    """A member of staff in one of the groups the migrations make."""
+    """A member of staff in one of the groups the migrations make (the `staff_groups`
+    fixture brings them back after other tests emptied the tables)."""
     from django.contrib.auth.models import Group
 
     group = Group.objects.get(name=group_name)
@@ -74,7 +74,7 @@ def staff(django_user_model, username, group_name):
 
 
 @pytest.fixture
-def work(django_user_model):
+def work(django_user_model, staff_groups):
     """The trust's content, meetings, and a few expressions of interest at different stages,
     with a booking and a note, so that every list, change page and custom page has something
     on it."""
@@ -99,12 +99,24 @@ def work(django_user_model):
         or MeetingFactory(opportunity=opportunity, kind=Meeting.Kind.BRIEFING)
     )
     contacted.invite_to(briefing, by=team)
+    # A "you said, we did" record on the lead's programme, with an update and a named partner.
+    from opportunities.impact import ImpactUpdate, NamedLayPartner
+    from tests.factories import ImpactRecordFactory
+
+    record = ImpactRecordFactory(programme=opportunity.programme, title="Clearer letters")
+    record.opportunities.add(opportunity)
+    record.publish()
+    ImpactUpdate.objects.create(record=record, text="The first letters are out.").share()
+    NamedLayPartner.objects.create(
+        record=record, name="Grace Hopper", agreed=True, how_they_agreed="By email"
+    )
     return {
         "team": team,
         "lead": lead,
         "new": new,
         "contacted": contacted,
         "booking": Booking.objects.get(expression=contacted, meeting=briefing),
+        "meeting": briefing,
     }
 
 
@@ -153,6 +165,12 @@ def custom_pages(work):
         ("invite", reverse("admin:applications_expressionofinterest_invite",
                            args=[expression.pk])),
         ("equality report", reverse("admin:applications_equality_report")),
+        ("meeting register", reverse("admin:opportunities_meeting_register",
+                                     args=[work["meeting"].pk])),
+        ("email everyone booked", reverse("admin:opportunities_meeting_register_email",
+                                          args=[work["meeting"].pk])),
+        ("attendee list to print", reverse("admin:opportunities_meeting_register_print",
+                                           args=[work["meeting"].pk])),
         ("subject access", reverse("admin:applications_personaldatarequest_subject_access")),
         ("erasure", reverse("admin:applications_personaldatarequest_erase")),
     ]

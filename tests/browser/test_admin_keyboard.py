@@ -17,14 +17,14 @@ from django.urls import reverse
 
 from tests.browser.test_admin_accessibility import sign_in_as, staff
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "a-long-test-password"
 MOST_TABS = 250  # further than any control on these pages; a control not reached is a failure
 
 
 @pytest.fixture
-def day(django_user_model):
+def day(django_user_model, staff_groups):
     from io import StringIO
 
     from opportunities.models import Meeting, Opportunity
