@@ -47,8 +47,11 @@ def step_of(url):
 
 
 def page_answers(step, data):
-    """What a browser sends from one question page: that page's answers from `data`."""
-    return {name: data[name] for name in STEP_FIELDS[step] if name in data}
+    """What a browser sends from one question page: that page's answers from `data` (and
+    its CSRF token, when `data` has one)."""
+    return {
+        name: data[name] for name in [*STEP_FIELDS[step], "csrfmiddlewaretoken"] if name in data
+    }
 
 
 def answer_questions(client, opportunity, data, **kwargs):
