@@ -13,8 +13,11 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
+from formtools.wizard.storage.base import BaseStorage
+from formtools.wizard.storage.session import SessionStorage
 from formtools.wizard.views import NamedUrlSessionWizardView
 
+from involvement.page_cache import keep_out
 from opportunities.calendar import meeting_ics
 from opportunities.models import Meeting, Opportunity
 
@@ -102,6 +105,50 @@ def _chose(step, question, choice):
     return condition
 
 
+class AnswersInTheSession(SessionStorage):
+    """formtools' session storage, writing the session only when something in it changes.
+
+    formtools' own marks the session changed whenever it is read, so every visitor to the
+    first question page (and every crawler) would be given a session and a row in the session
+    table. Here a person has a session once they have answered something.
+    """
+
+    def __init__(self, prefix, request=None, file_storage=None):
+        BaseStorage.__init__(self, prefix, request, file_storage)  # nothing written yet
+        self._not_kept = None
+
+    def _get_data(self):
+        if self.prefix in self.request.session:
+            return self.request.session[self.prefix]
+        if self._not_kept is None:
+            self._not_kept = {
+                self.step_key: None, self.step_data_key: {}, self.step_files_key: {},
+                self.extra_data_key: {},
+            }
+        return self._not_kept
+
+    def _set_data(self, value):
+        self.request.session[self.prefix] = value
+
+    data = property(_get_data, _set_data)
+
+    def _kept(self):
+        self.data = self.data
+
+    def _set_current_step(self, step):
+        if step != self.current_step:
+            super()._set_current_step(step)
+            self._kept()
+
+    def _set_extra_data(self, extra_data):
+        super()._set_extra_data(extra_data)
+        self._kept()
+
+    def set_step_data(self, step, cleaned_data):
+        super().set_step_data(step, cleaned_data)
+        self._kept()
+
+
 ANSWERS_NOT_KEPT = (
     "Sorry, we could not keep your answers. This happens when the form is left for a long "
     "time or the browser is closed. Please start again: it takes about 5 minutes."
@@ -132,6 +179,7 @@ class InterestWizard(NamedUrlSessionWizardView):
       one transaction); formtools' "done" step, a GET, is never reached.
     """
 
+    storage_name = "applications.views.AnswersInTheSession"
     form_list = INTEREST_STEPS
     condition_dict = {
         "parent-carer": _under_16_where_welcome,
@@ -148,7 +196,8 @@ class InterestWizard(NamedUrlSessionWizardView):
                     request, "This opportunity has closed, so your form was not sent."
                 )
             return redirect(self.opportunity)
-        return super().dispatch(request, *args, slug=slug, **kwargs)
+        # Pages with a person's answers: never kept in the public page cache.
+        return keep_out(super().dispatch(request, *args, slug=slug, **kwargs))
 
     def get_prefix(self, request, *args, **kwargs):
         # Each opportunity's answers apart: two tabs, two opportunities, no mix-up.
@@ -174,7 +223,7 @@ class InterestWizard(NamedUrlSessionWizardView):
         return {name: form.data.getlist(name) for name in form.fields if name in form.data}
 
     def get_template_names(self):
-        if self.steps.current == CHECK_ANSWERS:
+        if self.shown == CHECK_ANSWERS:
             return ["applications/interest_check_answers.html"]
         return ["applications/interest_form.html"]
 
@@ -226,8 +275,8 @@ class InterestWizard(NamedUrlSessionWizardView):
         # One key for this expression however often "Send" arrives: it is saved once.
         extra = self.storage.extra_data
         if "submission_key" not in extra:
-            extra["submission_key"] = str(uuid.uuid4())
-        return extra["submission_key"]
+            self.storage.extra_data = {**extra, "submission_key": str(uuid.uuid4())}
+        return self.storage.extra_data["submission_key"]
 
     def _way_in(self, step):
         """Where to send someone who asks for `step`, or None to show it."""
@@ -238,8 +287,9 @@ class InterestWizard(NamedUrlSessionWizardView):
         if step == steps[0]:
             return None
         if not self._has_started():
-            if self.storage.extra_data.get("sent"):
-                # Back to a page of a form already sent: it was sent, and that is what it says.
+            if SENT_SESSION_KEY in self.request.session:
+                # Back to a page of a form already sent: it was sent, and that is what it says
+                # (or, for another opportunity's, the confirmation sends them to this one).
                 return redirect("applications:interest_sent", slug=self.opportunity.slug)
             messages.info(self.request, ANSWERS_NOT_KEPT)
             return redirect(self.get_step_url(steps[0]))
@@ -268,7 +318,10 @@ class InterestWizard(NamedUrlSessionWizardView):
         refused = self._way_in(step)
         if refused:
             return refused
-        self.storage.current_step = step
+        self.shown = step
+        if self._has_started():
+            # Where /interest/ carries on from.
+            self.storage.current_step = step
         return self.render(self.get_form(step, data=self.storage.get_step_data(step)))
 
     def post(self, request, *args, step=None, **kwargs):
@@ -279,13 +332,14 @@ class InterestWizard(NamedUrlSessionWizardView):
         refused = self._way_in(step)
         if refused and self._has_started():
             return refused
-        self.storage.current_step = step
+        self.shown = step
         form = self.get_form(step, data=request.POST)
         if not form.is_valid():
             response = self.render(form)
             response.status_code = 400
             return response
         self.storage.set_step_data(step, self.process_step(form))
+        self.storage.current_step = step
         self._forget_conditions()
         if refused:
             # The session had expired: this page's answer is kept, and they start again.
@@ -304,7 +358,7 @@ class InterestWizard(NamedUrlSessionWizardView):
         if request.POST.get("submission_key") != self._submission_key():
             # A page from before the answers changed (in another tab): show them as they are.
             return redirect(self.get_step_url(CHECK_ANSWERS))
-        self.storage.current_step = CHECK_ANSWERS
+        self.shown = CHECK_ANSWERS
         form = self.get_form(CHECK_ANSWERS, data=request.POST)
 
         def on_valid():
@@ -325,9 +379,10 @@ class InterestWizard(NamedUrlSessionWizardView):
         ).only("reference").first()
 
     def _confirmation(self, expression):
-        # Nothing of theirs stays in the session but the reference the confirmation shows.
+        # Nothing of theirs stays in the session but the reference the confirmation shows
+        # (which the equality questions drop in turn, so their answers link to nothing).
         self.storage.reset()
-        self.storage.extra_data = {"sent": True}
+        del self.request.session[self.storage.prefix]
         self.request.session[SENT_SESSION_KEY] = expression.reference
         return redirect("applications:interest_sent", slug=self.opportunity.slug)
 
@@ -335,7 +390,7 @@ class InterestWizard(NamedUrlSessionWizardView):
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
-        step = self.steps.current
+        step = self.shown
         changing = "change" in self.request.GET
         context.update({
             "opportunity": self.opportunity,

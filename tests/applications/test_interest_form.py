@@ -755,3 +755,18 @@ def test_a_failure_while_saving_leaves_nothing_behind_and_keeps_the_answers(
     assert "Siobhán O&#x27;Brien" in check.content.decode()
     client.post(form_url(opportunity, CHECK_ANSWERS), send_data(check, answers()))
     assert ExpressionOfInterest.objects.count() == 1
+
+
+def test_opening_the_first_page_starts_no_session(client, opportunity):
+    response = client.get(form_url(opportunity, "name"))
+
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies
+    assert client.post(form_url(opportunity, "name"),
+                       {"full_name": "Siobhán O'Brien"}).cookies["sessionid"]
+
+
+def test_the_question_pages_are_never_kept_in_the_public_page_cache(client, opportunity):
+    response = client.get(form_url(opportunity, "name"))
+
+    assert response.keep_out_of_public_cache is True
