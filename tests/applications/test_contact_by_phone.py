@@ -14,7 +14,7 @@ from applications.personal_data import Person, apply_retention
 from applications.tasks import send_booking_email, send_expression_emails
 from opportunities.models import Meeting
 from tests.factories import ExpressionOfInterestFactory, MeetingFactory, OpportunityFactory
-from tests.public_forms import assert_sent_back, send_interest
+from tests.public_forms import answer_questions, assert_sent_back, send_interest
 from tests.public_forms import interest_answers as answers
 
 pytestmark = pytest.mark.django_db
@@ -239,3 +239,12 @@ def test_retention_anonymises_a_phone_only_expression(opportunity):
     expression.refresh_from_db()
     assert expression.phone == ""
     assert expression.anonymised_at is not None
+
+
+def test_check_your_answers_says_no_email_was_given(client, opportunity):
+    check = answer_questions(client, opportunity, phone_only())
+
+    html = check.content.decode()
+    assert "07700 900 982" in html
+    assert re.search(r"Email address</dt>\s*<dd[^>]*>Not given</dd>", html)
+    assert re.search(r"How we contact you</dt>\s*<dd[^>]*>Phone</dd>", html)

@@ -75,7 +75,7 @@ def test_the_first_page_says_what_it_is_with_nhs_markup(client, opportunity):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<title>Tell us you are interested: Patient flow" in html
+    assert "<title>Tell us you are interested – Patient flow" in html
     assert "<h1>Tell us you are interested</h1>" in html
     assert "one question at a time" in html
     assert "novalidate" in html
