@@ -12,7 +12,7 @@ from involvement.crispy_nhsuk import NHSField
 from involvement.models import PrivacyNotice
 
 from .equality import EqualityResponse
-from .models import ExpressionOfInterest
+from .models import ExpressionOfInterest, choice_labels
 
 AgeBand = ExpressionOfInterest.AgeBand
 
@@ -46,15 +46,8 @@ def normalise_uk_phone(value):
     return " ".join(value.split())
 
 
-class ExpressionOfInterestForm(forms.ModelForm):
-    """What a person tells us when they are interested. Validates and converts; never acts."""
-
-    # A box people are told to leave empty, hidden from sight and from the keyboard: bots that
-    # fill in every box fill it in. Rendered by the template, outside crispy's layout.
-    website = forms.CharField(label="Leave this box empty", required=False)
-    submission_key = forms.UUIDField(widget=forms.HiddenInput)
-
-    connections = forms.MultipleChoiceField(
+def connections_field():
+    return forms.MultipleChoiceField(
         label="How are you connected to the trust?",
         help_text="Select all that apply.",
         choices=ExpressionOfInterest.Connection.choices,
@@ -64,7 +57,10 @@ class ExpressionOfInterestForm(forms.ModelForm):
             "invalid_choice": "Select how you are connected to the trust",
         },
     )
-    access_needs = forms.MultipleChoiceField(
+
+
+def access_needs_field():
+    return forms.MultipleChoiceField(
         label="Do you need anything to help you take part? (optional)",
         help_text="Select all that apply. We will talk with you about anything you need.",
         choices=ExpressionOfInterest.AccessNeed.choices,
@@ -72,18 +68,24 @@ class ExpressionOfInterestForm(forms.ModelForm):
         required=False,
         error_messages={"invalid_choice": "Select the help you need from the list"},
     )
-    privacy_consent = forms.BooleanField(
+
+
+def privacy_consent_field():
+    return forms.BooleanField(
         error_messages={"required": "Confirm that you have read the privacy notice and agree"},
     )
 
+
+class InterestQuestionsForm(forms.ModelForm):
+    """The questions of an expression of interest: their wording and their checks, shared by
+    the whole form (ExpressionOfInterestForm, which saves, and event registrations) and by
+    the question pages (one step each, InterestStepForm). Validates and converts; never acts.
+    A form names the questions it asks in Meta.fields; each check here looks only at the
+    questions its form has."""
+
     class Meta:
         model = ExpressionOfInterest
-        fields = [
-            "full_name", "email", "phone", "preferred_contact", "age_band",
-            "parent_carer_name", "parent_carer_contact", "parent_carer_confirmed",
-            "connections", "connection_other", "why_interested", "experience",
-            "access_needs", "access_needs_other", "availability", "privacy_consent",
-        ]
+        fields = []
         labels = {
             "full_name": "Full name",
             "email": "Email address",
@@ -102,7 +104,7 @@ class ExpressionOfInterestForm(forms.ModelForm):
         help_texts = {
             "full_name": "The name you would like us to use.",
             "email": "We will send a confirmation to this address. If you would rather we "
-            "phoned you, you can leave it empty and choose phone below.",
+            "phoned you, you can leave it empty and choose phone.",
             "phone": "We need this if you would like us to phone you. For example, "
             "07700 900 982 or +44 20 3312 5259.",
             "age_band": "Some opportunities are for adults, some for young people, "
@@ -137,6 +139,16 @@ class ExpressionOfInterestForm(forms.ModelForm):
             "parent_carer_name": {
                 "max_length": "Your parent or carer's name must be 200 characters or fewer",
             },
+            "parent_carer_contact": {
+                "max_length": "Your parent or carer's email address or phone number must be "
+                "200 characters or fewer",
+            },
+            "connection_other": {
+                "max_length": "How you are connected must be 200 characters or fewer",
+            },
+            "access_needs_other": {
+                "max_length": "What you need must be 500 characters or fewer",
+            },
         }
         widgets = {
             "full_name": forms.TextInput(
@@ -161,14 +173,6 @@ class ExpressionOfInterestForm(forms.ModelForm):
     # Long answers are welcome, but not unbounded.
     TEXT_LIMITS = {"why_interested": 5000, "experience": 5000, "availability": 1000}
 
-    # The questions in the order they are asked, under their headings. The parent or carer's
-    # questions come after the first section, where under-16s can take part.
-    SECTIONS = [
-        ("About you", ["full_name", "email", "phone", "preferred_contact", "age_band"]),
-        ("Your interest", ["connections", "connection_other", "why_interested", "experience"]),
-        ("Taking part", ["access_needs", "access_needs_other", "availability"]),
-    ]
-
     PRIVACY_CONSENT_LABEL = (
         "I have read the privacy notice and agree to the trust using my information "
         "to contact me about getting involved"
@@ -178,6 +182,8 @@ class ExpressionOfInterestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.opportunity = opportunity
         for name, limit in self.TEXT_LIMITS.items():
+            if name not in self.fields:
+                continue
             self.fields[name].max_length = limit
             self.fields[name].widget.attrs.pop("maxlength", None)
             self.fields[name].validators.append(MaxLengthValidator(limit))
@@ -189,41 +195,25 @@ class ExpressionOfInterestForm(forms.ModelForm):
             self.fields["preferred_contact"].choices = ExpressionOfInterest.ContactMethod.choices
             # No answer is chosen for the person: they pick one.
             self.fields["preferred_contact"].initial = None
-        self.fields["age_band"].choices = AgeBand.choices
-        self.fields["privacy_consent"].label = self.PRIVACY_CONSENT_LABEL
-        self.fields["privacy_consent"].help_text = format_html(
-            '<a href="{}">Read the privacy notice</a> (opens in the same tab).',
-            reverse("privacy"),
-        )
-        self.fields["submission_key"].error_messages["required"] = (
-            "Something went wrong with this form. Send it again."
-        )
-        self.fields["parent_carer_confirmed"].required = False
-        # Someone who would rather be phoned need not give an email address: whether it is
-        # needed depends on how they want to be contacted (`_check_contact`).
-        self.fields["email"].required = False
-
-        about_you, *the_rest = self.SECTIONS
-        self.helper = public_form_helper(
-            fieldset(*about_you),
-            self.under_16_section(),
-            *[fieldset(*section) for section in the_rest],
-            NHSField("privacy_consent"),
-            "submission_key",
-        )
-
-    def cache_variant(self):
-        """What an empty copy of this form depends on, for `{% public_form %}`."""
-        return f"interest:{self.opportunity.pk}"
-
-    def under_16_section(self):
-        # Only asked where under-16s can take part.
-        if not self.opportunity.welcomes_under_16s:
-            return None
-        return fieldset(
-            "If you are under 16",
-            ["parent_carer_name", "parent_carer_contact", "parent_carer_confirmed"],
-        )
+        if "age_band" in self.fields:
+            self.fields["age_band"].choices = AgeBand.choices
+        if "privacy_consent" in self.fields:
+            self.fields["privacy_consent"].label = self.PRIVACY_CONSENT_LABEL
+            self.fields["privacy_consent"].help_text = format_html(
+                '<a href="{}">Read the privacy notice</a> (opens in the same tab).',
+                reverse("privacy"),
+            )
+        if "submission_key" in self.fields:
+            self.fields["submission_key"].error_messages["required"] = (
+                "Something went wrong with this form. Send it again."
+            )
+        if "parent_carer_confirmed" in self.fields:
+            # Required only of under-16s (`_check_parent_carer`).
+            self.fields["parent_carer_confirmed"].required = False
+        if "email" in self.fields:
+            # Someone who would rather be phoned need not give an email address: whether it
+            # is needed depends on how they want to be contacted (`_check_contact`).
+            self.fields["email"].required = False
 
     def clean_full_name(self):
         # Any script, apostrophes and hyphens are all names: only surrounding space is removed.
@@ -243,13 +233,6 @@ class ExpressionOfInterestForm(forms.ModelForm):
             )
         return normalised
 
-    def clean(self):
-        data = super().clean()
-        self._check_contact(data)
-        self._check_age(data)
-        self._check_other_answers(data)
-        return data
-
     PHONE_NEEDED = "Enter a phone number, like 01632 960 001 or 07700 900 982"
 
     def _check_contact(self, data):
@@ -263,32 +246,31 @@ class ExpressionOfInterestForm(forms.ModelForm):
         if wants_phone and not data.get("phone") and "phone" not in self.errors:
             self.add_error("phone", self.PHONE_NEEDED)
 
-    def _check_age(self, data):
+    def _refuse_age(self, data):
+        """Whether the age band given is one this opportunity cannot take (said on the
+        question)."""
         band = data.get("age_band")
         if not band:
-            return
+            return True
         refusal = self.opportunity.age_refusal(*AgeBand(band).ages)
         if refusal:
             self.add_error("age_band", refusal)
-            return
-        if band == AgeBand.UNDER_16:
-            if not data.get("parent_carer_name", "").strip():
-                self.add_error("parent_carer_name", "Enter your parent or carer's full name")
-            if not data.get("parent_carer_contact", "").strip():
-                self.add_error(
-                    "parent_carer_contact",
-                    "Enter your parent or carer's email address or phone number",
-                )
-            if not data.get("parent_carer_confirmed"):
-                self.add_error(
-                    "parent_carer_confirmed",
-                    "Your parent or carer needs to know about this and agree to it",
-                )
-        else:
-            # Only under-16s are asked for a parent or carer: keep nothing we did not need.
-            data["parent_carer_name"] = ""
-            data["parent_carer_contact"] = ""
-            data["parent_carer_confirmed"] = False
+            return True
+        return False
+
+    def _check_parent_carer(self, data):
+        if not data.get("parent_carer_name", "").strip():
+            self.add_error("parent_carer_name", "Enter your parent or carer's full name")
+        if not data.get("parent_carer_contact", "").strip():
+            self.add_error(
+                "parent_carer_contact",
+                "Enter your parent or carer's email address or phone number",
+            )
+        if not data.get("parent_carer_confirmed"):
+            self.add_error(
+                "parent_carer_confirmed",
+                "Your parent or carer needs to know about this and agree to it",
+            )
 
     # Choosing "Other" asks for the box beside it; without that choice the box is not kept.
     # (question, its "Other" choice, the box, the error when the box is empty)
@@ -301,11 +283,84 @@ class ExpressionOfInterestForm(forms.ModelForm):
 
     def _check_other_answers(self, data):
         for question, other, box, error in self.OTHER_ANSWERS:
+            if box not in self.fields:
+                continue
             if other in (data.get(question) or []):
                 if not data.get(box, "").strip():
                     self.add_error(box, error)
             else:
                 data[box] = ""
+
+
+class ExpressionOfInterestForm(InterestQuestionsForm):
+    """Everything a person tells us when they are interested, checked together and saved.
+
+    The question pages (InterestStepForm) ask it a page at a time; at "Send" the answers of
+    every page are put into this form, so the record saved has passed every check at once.
+    """
+
+    # A box people are told to leave empty, hidden from sight and from the keyboard: bots that
+    # fill in every box fill it in. Rendered by the template, outside crispy's layout.
+    website = forms.CharField(label="Leave this box empty", required=False)
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    connections = connections_field()
+    access_needs = access_needs_field()
+    privacy_consent = privacy_consent_field()
+
+    class Meta(InterestQuestionsForm.Meta):
+        fields = [
+            "full_name", "email", "phone", "preferred_contact", "age_band",
+            "parent_carer_name", "parent_carer_contact", "parent_carer_confirmed",
+            "connections", "connection_other", "why_interested", "experience",
+            "access_needs", "access_needs_other", "availability", "privacy_consent",
+        ]
+
+    # The questions in the order they are asked, under their headings. The parent or carer's
+    # questions come after the first section, where under-16s can take part.
+    SECTIONS = [
+        ("About you", ["full_name", "email", "phone", "preferred_contact", "age_band"]),
+        ("Your interest", ["connections", "connection_other", "why_interested", "experience"]),
+        ("Taking part", ["access_needs", "access_needs_other", "availability"]),
+    ]
+
+    def __init__(self, *args, opportunity, **kwargs):
+        super().__init__(*args, opportunity=opportunity, **kwargs)
+        about_you, *the_rest = self.SECTIONS
+        self.helper = public_form_helper(
+            fieldset(*about_you),
+            self.under_16_section(),
+            *[fieldset(*section) for section in the_rest],
+            NHSField("privacy_consent"),
+            "submission_key",
+        )
+
+    def under_16_section(self):
+        # Only asked where under-16s can take part.
+        if not self.opportunity.welcomes_under_16s:
+            return None
+        return fieldset(
+            "If you are under 16",
+            ["parent_carer_name", "parent_carer_contact", "parent_carer_confirmed"],
+        )
+
+    def clean(self):
+        data = super().clean()
+        self._check_contact(data)
+        self._check_age(data)
+        self._check_other_answers(data)
+        return data
+
+    def _check_age(self, data):
+        if self._refuse_age(data):
+            return
+        if data["age_band"] == AgeBand.UNDER_16:
+            self._check_parent_carer(data)
+        else:
+            # Only under-16s are asked for a parent or carer: keep nothing we did not need.
+            data["parent_carer_name"] = ""
+            data["parent_carer_contact"] = ""
+            data["parent_carer_confirmed"] = False
 
     @staticmethod
     def privacy_notice_version():
@@ -327,6 +382,294 @@ class ExpressionOfInterestForm(forms.ModelForm):
         if commit:
             expression.save()
         return expression
+
+
+# The question pages of an expression of interest -------------------------------------------
+#
+# One question a page (the NHS service manual's question pages), shown by
+# applications.views.InterestWizard; "If other", "If something else" and the parent or carer's
+# page are steps of their own, asked only when an earlier answer needs them. Each step's
+# `rows()` says its answers in words for "Check your answers".
+
+def answer_labels(values, choices):
+    return "\n".join(choice_labels(values, choices))
+
+
+class InterestStepForm(InterestQuestionsForm):
+    """One question page. `question` is the field whose label is the page's heading (h1);
+    a page of several questions has `heading` instead, which the template shows as its h1."""
+
+    question = None
+    heading = None
+    # Where its answers are listed on "Check your answers".
+    section = "About you"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = public_form_helper(*self.layout())
+
+    def layout(self):
+        return [NHSField(self.question, heading=True)]
+
+    @property
+    def title(self):
+        """The page's title: its heading, without "(optional)"."""
+        if self.heading:
+            return self.heading
+        return self.fields[self.question].label.removesuffix(" (optional)")
+
+    def rows(self):
+        """(what was asked, the answer in words) for each answer, from cleaned_data."""
+        raise NotImplementedError
+
+
+class NameStep(InterestStepForm):
+    heading = "Tell us you are interested"
+
+    class Meta(InterestQuestionsForm.Meta):
+        fields = ["full_name"]
+
+    def layout(self):
+        return [NHSField("full_name", size="m")]
+
+    def rows(self):
+        return [("Name", self.cleaned_data["full_name"])]
+
+
+class ContactStep(InterestStepForm):
+    question = "preferred_contact"
+
+    class Meta(InterestQuestionsForm.Meta):
+        fields = ["preferred_contact", "email", "phone"]
+
+    def layout(self):
+        return [NHSField("preferred_contact", heading=True), "email", "phone"]
+
+    def clean(self):
+        data = super().clean()
+        self._check_contact(data)
+        return data
+
+    def rows(self):
+        data = self.cleaned_data
+        return [
+            ("How we contact you",
+             ExpressionOfInterest.ContactMethod(data["preferred_contact"]).label),
+            ("Email address", data["email"] or "Not given"),
+            ("Phone number", data["phone"] or "Not given"),
+        ]
+
+
+class AgeStep(InterestStepForm):
+    question = "age_band"
+
+    class Meta(InterestQuestionsForm.Meta):
+        fields = ["age_band"]
+
+    def clean(self):
+        data = super().clean()
+        if "age_band" not in self.errors:
+            self._refuse_age(data)
+        return data
+
+    def rows(self):
+        return [("Age", AgeBand(self.cleaned_data["age_band"]).label)]
+
+
+class ParentCarerStep(InterestStepForm):
+    heading = "Your parent or carer"
+
+    class Meta(InterestQuestionsForm.Meta):
+        fields = ["parent_carer_name", "parent_carer_contact", "parent_carer_confirmed"]
+
+    def layout(self):
+        return ["parent_carer_name", "parent_carer_contact", NHSField("parent_carer_confirmed")]
+
+    def clean(self):
+        data = super().clean()
+        self._check_parent_carer(data)
+        return data
+
+    def rows(self):
+        data = self.cleaned_data
+        return [
+            ("Your parent or carer", data["parent_carer_name"]),
+            ("Their email address or phone number", data["parent_carer_contact"]),
+            ("They know about this and agree", "Yes"),
+        ]
+
+
+class ConnectionStep(InterestStepForm):
+    question = "connections"
+    section = "Your interest"
+    connections = connections_field()
+
+    class Meta(InterestQuestionsForm.Meta):
+        fields = ["connections"]
+
+    def rows(self):
+        return [(
+            "How you are connected to the trust",
+            answer_labels(self.cleaned_data["connections"], ExpressionOfInterest.Connection),
+        )]
+
+
+class ConnectionOtherStep(InterestStepForm):
+    question = "connection_other"
+    section = "Your interest"
+
+    class Meta(InterestQuestionsForm.Meta):
+        fields = ["connection_other"]
+        labels = {
+            **InterestQuestionsForm.Meta.labels,
+            "connection_other": "How else are you connected to the trust?",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["connection_other"].required = True
+        self.fields["connection_other"].error_messages["required"] = (
+            "Tell us how you are connected to the trust"
+        )
+
+    def rows(self):
+        return [("How else you are connected", self.cleaned_data["connection_other"])]
+
+
+class WhyStep(InterestStepForm):
+    question = "why_interested"
+    section = "Your interest"
+
+    class Meta(InterestQuestionsForm.Meta):
+        fields = ["why_interested"]
+
+    def rows(self):
+        return [("Why you are interested", self.cleaned_data["why_interested"])]
+
+
+class ExperienceStep(InterestStepForm):
+    question = "experience"
+    section = "Your interest"
+
+    class Meta(InterestQuestionsForm.Meta):
+        fields = ["experience"]
+
+    def rows(self):
+        return [("Anything else", self.cleaned_data["experience"] or "Nothing added")]
+
+
+class AccessNeedsStep(InterestStepForm):
+    question = "access_needs"
+    section = "Taking part"
+    access_needs = access_needs_field()
+
+    class Meta(InterestQuestionsForm.Meta):
+        fields = ["access_needs"]
+
+    def rows(self):
+        needs = self.cleaned_data["access_needs"]
+        return [(
+            "Help to take part",
+            answer_labels(needs, ExpressionOfInterest.AccessNeed) if needs else "None",
+        )]
+
+
+class AccessNeedsOtherStep(InterestStepForm):
+    question = "access_needs_other"
+    section = "Taking part"
+
+    class Meta(InterestQuestionsForm.Meta):
+        fields = ["access_needs_other"]
+        labels = {
+            **InterestQuestionsForm.Meta.labels,
+            "access_needs_other": "What else do you need to help you take part?",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["access_needs_other"].required = True
+        self.fields["access_needs_other"].error_messages["required"] = (
+            "Tell us what you need to take part"
+        )
+
+    def rows(self):
+        return [("Something else you need", self.cleaned_data["access_needs_other"])]
+
+
+class AvailabilityStep(InterestStepForm):
+    question = "availability"
+    section = "Taking part"
+
+    class Meta(InterestQuestionsForm.Meta):
+        fields = ["availability"]
+
+    def rows(self):
+        return [("When you can take part", self.cleaned_data["availability"] or "Not given")]
+
+
+class CheckAnswersForm(forms.Form):
+    """The last page: the privacy notice agreed to, then "Send". Its answers and those of
+    every question page (`answers`, as the pages sent them) are checked again together by
+    ExpressionOfInterestForm, which saves them (`save()`)."""
+
+    website = forms.CharField(label="Leave this box empty", required=False)
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+    privacy_consent = privacy_consent_field()
+
+    title = "Check your answers before sending"
+
+    SOMETHING_CHANGED = (
+        "Some of your answers need to be checked again. Use the “Change” links to check them."
+    )
+
+    def __init__(self, *args, opportunity, answers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opportunity = opportunity
+        self.answers = answers
+        self.fields["privacy_consent"].label = InterestQuestionsForm.PRIVACY_CONSENT_LABEL
+        self.fields["privacy_consent"].help_text = format_html(
+            '<a href="{}">Read the privacy notice</a> (opens in the same tab).',
+            reverse("privacy"),
+        )
+        self.fields["submission_key"].error_messages["required"] = (
+            "Something went wrong with this form. Send it again."
+        )
+        self.helper = public_form_helper(NHSField("privacy_consent"), "submission_key")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        whole = self.answers.copy()
+        whole["privacy_consent"] = "on"
+        whole["submission_key"] = str(data["submission_key"])
+        self.expression_form = ExpressionOfInterestForm(whole, opportunity=self.opportunity)
+        if not self.expression_form.is_valid():
+            # The question pages were each checked, so only answers changed behind the
+            # person's back (another window, an opportunity changed meanwhile) come here.
+            raise forms.ValidationError(self.SOMETHING_CHANGED)
+        return data
+
+    def save(self):
+        return self.expression_form.save()
+
+
+# The pages in the order they are asked: (the page's name in its address, its form).
+CHECK_ANSWERS = "check-answers"
+INTEREST_STEPS = [
+    ("name", NameStep),
+    ("contact", ContactStep),
+    ("age", AgeStep),
+    ("parent-carer", ParentCarerStep),
+    ("connection", ConnectionStep),
+    ("connection-other", ConnectionOtherStep),
+    ("why", WhyStep),
+    ("anything-else", ExperienceStep),
+    ("access-needs", AccessNeedsStep),
+    ("access-needs-other", AccessNeedsOtherStep),
+    ("availability", AvailabilityStep),
+    (CHECK_ANSWERS, CheckAnswersForm),
+]
 
 
 class EventRegistrationForm(ExpressionOfInterestForm):

@@ -7,6 +7,12 @@ app_name = "applications"
 urlpatterns = [
     path("opportunities/<slug:slug>/interest/", views.express_interest, name="express_interest"),
     path("opportunities/<slug:slug>/interest/sent/", views.interest_sent, name="interest_sent"),
+    # One question a page (after sent/, which is not one).
+    path(
+        "opportunities/<slug:slug>/interest/<slug:step>/",
+        views.express_interest,
+        name="interest_step",
+    ),
     path("interest/manage/<str:token>/", views.manage, name="manage"),
     path("interest/manage/<str:token>/withdraw/", views.withdraw, name="withdraw"),
     path(

@@ -9,17 +9,27 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
+from formtools.wizard.storage.base import BaseStorage
+from formtools.wizard.storage.session import SessionStorage
+from formtools.wizard.views import NamedUrlSessionWizardView
 
+from involvement.page_cache import keep_out
 from opportunities.calendar import meeting_ics
 from opportunities.models import Meeting, Opportunity
 
 from . import rate_limit
 from .emails import ics_filename
-from .forms import EqualityMonitoringForm, EventRegistrationForm, ExpressionOfInterestForm
+from .forms import (
+    CHECK_ANSWERS,
+    INTEREST_STEPS,
+    EqualityMonitoringForm,
+    EventRegistrationForm,
+)
 from .models import Booking, BookingError, ExpressionOfInterest, InvalidMove
 from .tasks import queue_booking_email, queue_expression_emails
 
@@ -78,32 +88,353 @@ def _protected_form(request, form, on_valid, template, context):
     return render(request, template, {**context, "form": form, "blocked": blocked}, status=status)
 
 
-@never_cache
-# Whatever goes wrong, an error report never carries what the person typed.
-@sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
-def express_interest(request, slug):
-    opportunity = _opportunity_for_form(request, slug)
-    if not opportunity.is_open:
-        # A closed (or draft) opportunity has no form: its page says so.
-        if request.method == "POST":
-            messages.warning(request, "This opportunity has closed, so your form was not sent.")
-        return redirect(opportunity)
+# Expressing interest: question pages, then "Check your answers" --------------------------
 
-    form = ExpressionOfInterestForm(
-        request.POST if request.method == "POST" else None,
-        opportunity=opportunity,
-        initial={"submission_key": uuid.uuid4()},
+
+def _under_16_where_welcome(wizard):
+    if not wizard.opportunity.welcomes_under_16s:
+        return False
+    answers = wizard.get_cleaned_data_for_step("age") or {}
+    return answers.get("age_band") == ExpressionOfInterest.AgeBand.UNDER_16
+
+
+def _chose(step, question, choice):
+    def condition(wizard):
+        answers = wizard.get_cleaned_data_for_step(step) or {}
+        return choice in answers.get(question, [])
+
+    return condition
+
+
+class AnswersInTheSession(SessionStorage):
+    """formtools' session storage, writing the session only when something in it changes.
+
+    formtools' own marks the session changed whenever it is read, so every visitor to the
+    first question page (and every crawler) would be given a session and a row in the session
+    table. Here a person has a session once they have answered something.
+    """
+
+    def __init__(self, prefix, request=None, file_storage=None):
+        BaseStorage.__init__(self, prefix, request, file_storage)  # nothing written yet
+        self._not_kept = None
+
+    def _get_data(self):
+        if self.prefix in self.request.session:
+            return self.request.session[self.prefix]
+        if self._not_kept is None:
+            self._not_kept = {
+                self.step_key: None, self.step_data_key: {}, self.step_files_key: {},
+                self.extra_data_key: {},
+            }
+        return self._not_kept
+
+    def _set_data(self, value):
+        self.request.session[self.prefix] = value
+
+    data = property(_get_data, _set_data)
+
+    def _kept(self):
+        self.data = self.data
+
+    def _set_current_step(self, step):
+        if step != self.current_step:
+            super()._set_current_step(step)
+            self._kept()
+
+    def _set_extra_data(self, extra_data):
+        super()._set_extra_data(extra_data)
+        self._kept()
+
+    def set_step_data(self, step, cleaned_data):
+        super().set_step_data(step, cleaned_data)
+        self._kept()
+
+
+ANSWERS_NOT_KEPT = (
+    "Sorry, we could not keep your answers. This happens when the form is left for a long "
+    "time or the browser is closed. Please start again: it takes about 5 minutes."
+)
+
+
+class InterestWizard(NamedUrlSessionWizardView):
+    """The expression of interest, one question a page (the NHS service manual's question
+    pages), then "Check your answers" with links to change each answer, then "Send".
+
+    A class, where the rest of the project has function views, because django-formtools'
+    wizard is one, and it is the well-kept library for what a function would rewrite: each
+    page's answers kept in the session (never in an address), an address per page
+    (/opportunities/<slug>/interest/<step>/; /interest/ starts or carries on), and pages
+    asked only when an earlier answer needs them (condition_dict: the parent or carer's page
+    for under-16s, "If other", "If something else").
+
+    Where it is made to work this service's way:
+    - a page is shown and sent at its own address (GET and POST): formtools' hidden "current
+      step" field is not used, so a browser's Back button, a refresh or two tabs never send
+      answers to the wrong page. A page whose earlier questions are unanswered sends the
+      person to the first of them; with nothing in the session at all (it expired) they start
+      again, told kindly why.
+    - ?change (from a "Change" link) comes back to "Check your answers" after the page, unless
+      the new answer needs another page first (a newly "Other", say).
+    - "Send" saves at once, as a POST, with every public form's protections
+      (`_protected_form`: the honeypot, the rate limit, one record per submission key, all in
+      one transaction); formtools' "done" step, a GET, is never reached.
+    """
+
+    storage_name = "applications.views.AnswersInTheSession"
+    form_list = INTEREST_STEPS
+    condition_dict = {
+        "parent-carer": _under_16_where_welcome,
+        "connection-other": _chose("connection", "connections", "other"),
+        "access-needs-other": _chose("access-needs", "access_needs", "other"),
+    }
+
+    def dispatch(self, request, *args, slug, **kwargs):
+        self.opportunity = _opportunity_for_form(request, slug)
+        if not self.opportunity.is_open:
+            # A closed (or draft) opportunity has no form: its page says so.
+            if request.method == "POST":
+                messages.warning(
+                    request, "This opportunity has closed, so your form was not sent."
+                )
+            return redirect(self.opportunity)
+        # Pages with a person's answers: never kept in the public page cache.
+        return keep_out(super().dispatch(request, *args, slug=slug, **kwargs))
+
+    def get_prefix(self, request, *args, **kwargs):
+        # Each opportunity's answers apart: two tabs, two opportunities, no mix-up.
+        return f"interest_{self.opportunity.pk}"
+
+    def get_form_prefix(self, step=None, form=None):
+        # Fields keep their own names (id_full_name), as the error summary's links expect.
+        return None
+
+    def get_form_kwargs(self, step=None):
+        kwargs = {"opportunity": self.opportunity}
+        if step == CHECK_ANSWERS:
+            kwargs["answers"] = self._all_answers()
+        return kwargs
+
+    def get_form_initial(self, step):
+        if step == CHECK_ANSWERS:
+            return {"submission_key": self._submission_key()}
+        return {}
+
+    def get_form_step_data(self, form):
+        # Only the page's own answers are kept: not the CSRF token, not anything else sent.
+        return {name: form.data.getlist(name) for name in form.fields if name in form.data}
+
+    def get_template_names(self):
+        if self.shown == CHECK_ANSWERS:
+            return ["applications/interest_check_answers.html"]
+        return ["applications/interest_form.html"]
+
+    def get_step_url(self, step, change=False):
+        url = reverse(
+            "applications:interest_step", kwargs={"slug": self.opportunity.slug, "step": step}
+        )
+        return f"{url}?change" if change and step != CHECK_ANSWERS else url
+
+    # What has been answered ------------------------------------------------------------
+
+    def _has_started(self):
+        return bool(self.storage.data[self.storage.step_data_key])
+
+    def _answered(self, step):
+        return (
+            self.storage.get_step_data(step) is not None
+            and self.get_cleaned_data_for_step(step) is not None
+        )
+
+    def _first_unanswered(self, before=None):
+        """The first question page not (validly) answered, of those before `before` if
+        given, or None."""
+        for step in self.get_form_list():
+            if step in (before, CHECK_ANSWERS):
+                return None
+            if not self._answered(step):
+                return step
+        return None
+
+    def _forget_conditions(self):
+        # Answers changed: which pages are asked, and their cleaned answers, are worked out
+        # again (as formtools' own post() does).
+        for name in list(self.__dict__):
+            if name.startswith("_cleaned_data_cache_") or name in (
+                "_resolved_form_list", "_cache_signature"
+            ):
+                delattr(self, name)
+
+    def _all_answers(self):
+        """Every page's answers as the pages sent them, for the pages asked."""
+        answers = MultiValueDict()
+        for step in self.get_form_list():
+            for name, values in (self.storage.get_step_data(step) or MultiValueDict()).lists():
+                answers.setlist(name, values)
+        return answers
+
+    def _submission_key(self):
+        # One key for this expression however often "Send" arrives: it is saved once.
+        extra = self.storage.extra_data
+        if "submission_key" not in extra:
+            self.storage.extra_data = {**extra, "submission_key": str(uuid.uuid4())}
+        return self.storage.extra_data["submission_key"]
+
+    def _way_in(self, step):
+        """Where to send someone who asks for `step`, or None to show it."""
+        steps = list(self.get_form_list())
+        if step not in steps:
+            # Not a page, or one their answers do not need (an "If other" without "Other").
+            return redirect(self.get_step_url(self._first_unanswered() or CHECK_ANSWERS))
+        if step == steps[0]:
+            return None
+        if not self._has_started():
+            if SENT_SESSION_KEY in self.request.session:
+                # Back to a page of a form already sent: it was sent, and that is what it says
+                # (or, for another opportunity's, the confirmation sends them to this one).
+                return redirect("applications:interest_sent", slug=self.opportunity.slug)
+            messages.info(self.request, ANSWERS_NOT_KEPT)
+            return redirect(self.get_step_url(steps[0]))
+        missing = self._first_unanswered(before=step)
+        if missing:
+            return redirect(self.get_step_url(missing))
+        return None
+
+    def _next_url(self, step):
+        """Where a page goes once answered."""
+        if "change" in self.request.GET:
+            missing = self._first_unanswered()
+            return self.get_step_url(missing or CHECK_ANSWERS, change=True)
+        missing = self._first_unanswered(before=step)
+        return self.get_step_url(missing or self.get_next_step(step))
+
+    # Pages -----------------------------------------------------------------------------
+
+    def get(self, request, *args, step=None, **kwargs):
+        if step is None:
+            # /interest/: the first question, or where they were.
+            current = self.storage.current_step
+            if current not in self.get_form_list():
+                current = self.steps.first
+            return redirect(self.get_step_url(current))
+        refused = self._way_in(step)
+        if refused:
+            return refused
+        self.shown = step
+        if self._has_started():
+            # Where /interest/ carries on from.
+            self.storage.current_step = step
+        return self.render(self.get_form(step, data=self.storage.get_step_data(step)))
+
+    def post(self, request, *args, step=None, **kwargs):
+        if step is None:
+            return redirect(self.get_step_url(self.steps.first))
+        if step == CHECK_ANSWERS:
+            return self._send()
+        refused = self._way_in(step)
+        if refused and self._has_started():
+            return refused
+        self.shown = step
+        form = self.get_form(step, data=request.POST)
+        if not form.is_valid():
+            response = self.render(form)
+            response.status_code = 400
+            return response
+        self.storage.set_step_data(step, self.process_step(form))
+        self.storage.current_step = step
+        self._forget_conditions()
+        if refused:
+            # The session had expired: this page's answer is kept, and they start again.
+            return refused
+        return redirect(self._next_url(step))
+
+    def _send(self):
+        request = self.request
+        sent = self._already_sent(request.POST.get("submission_key"))
+        if sent:
+            # Sent before (a double click, or Back and "Send" again): say so, never refuse.
+            return self._confirmation(sent)
+        refused = self._way_in(CHECK_ANSWERS)
+        if refused:
+            return refused
+        if request.POST.get("submission_key") != self._submission_key():
+            # A page from before the answers changed (in another tab): show them as they are.
+            return redirect(self.get_step_url(CHECK_ANSWERS))
+        self.shown = CHECK_ANSWERS
+        form = self.get_form(CHECK_ANSWERS, data=request.POST)
+
+        def on_valid():
+            return self._confirmation(_save_once(form))
+
+        return _protected_form(
+            request, form, on_valid, "applications/interest_check_answers.html",
+            self.get_context_data(form=form),
+        )
+
+    def _already_sent(self, submission_key):
+        try:
+            key = uuid.UUID(submission_key or "")
+        except ValueError:
+            return None
+        return ExpressionOfInterest.objects.filter(
+            submission_key=key, opportunity=self.opportunity
+        ).only("reference").first()
+
+    def _confirmation(self, expression):
+        # Nothing of theirs stays in the session but the reference the confirmation shows
+        # (which the equality questions drop in turn, so their answers link to nothing).
+        self.storage.reset()
+        del self.request.session[self.storage.prefix]
+        self.request.session[SENT_SESSION_KEY] = expression.reference
+        return redirect("applications:interest_sent", slug=self.opportunity.slug)
+
+    # What the pages show ---------------------------------------------------------------
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        step = self.shown
+        changing = "change" in self.request.GET
+        context.update({
+            "opportunity": self.opportunity,
+            "step": step,
+            "first_step": step == self.steps.first,
+            "action": self.get_step_url(step, change=changing),
+            "back_url": self._back_url(step, changing),
+        })
+        if step == CHECK_ANSWERS:
+            context["sections"] = self._answers_in_words()
+        return context
+
+    def _back_url(self, step, changing):
+        if changing:
+            return self.get_step_url(CHECK_ANSWERS)
+        previous = self.get_prev_step(step)
+        return self.get_step_url(previous) if previous else self.opportunity.get_absolute_url()
+
+    def _answers_in_words(self):
+        """"Check your answers": each page's answers under its section, with its page's
+        address to change them."""
+        sections = {}
+        for step, form_class in self.get_form_list().items():
+            if step == CHECK_ANSWERS:
+                continue
+            form = self.get_form(step, data=self.storage.get_step_data(step))
+            if not form.is_valid():
+                continue
+            rows = sections.setdefault(form_class.section, [])
+            change_url = self.get_step_url(step, change=True)
+            for question, answer in form.rows():
+                rows.append({"key": question, "value": answer, "change_url": change_url})
+        return sections
+
+
+express_interest = never_cache(
+    # Whatever goes wrong, an error report never carries what the person typed.
+    sensitive_post_parameters()(
+        require_http_methods(["GET", "POST"])(
+            InterestWizard.as_view(url_name="applications:interest_step")
+        )
     )
-
-    def on_valid():
-        expression = _save_once(form)
-        request.session[SENT_SESSION_KEY] = expression.reference
-        return redirect("applications:interest_sent", slug=opportunity.slug)
-
-    return _protected_form(
-        request, form, on_valid, "applications/interest_form.html", {"opportunity": opportunity}
-    )
+)
 
 
 def _save_once(form):

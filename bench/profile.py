@@ -53,7 +53,7 @@ def main(argv=None):
         "list": "/opportunities/",
         "list-filtered": "/opportunities/" + LIST_FILTERS,
         "detail": f"/opportunities/{slug}/",
-        "form": f"/opportunities/{slug}/interest/",
+        "form": f"/opportunities/{slug}/interest/name/",
         "admin": admin,
         "admin-status": admin + "?status__exact=new",
         "admin-programme": admin + "?opportunity__programme__id__exact=3",

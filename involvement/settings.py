@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "crispy_forms",
+    "formtools",
     "csp",
     "axes",
     "django_otp",

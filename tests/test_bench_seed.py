@@ -10,11 +10,11 @@ DATABASE_URL=postgres://... pytest tests/test_bench_seed.py
 
 import pytest
 from django.db import connection
-from django.urls import reverse
 
 from applications.models import ExpressionOfInterest
 from bench import run, seed
 from involvement.models import PrivacyNotice
+from tests.public_forms import send_interest
 
 pytestmark = [
     pytest.mark.skipif(
@@ -45,14 +45,17 @@ def privacy_notices():
     return list(PrivacyNotice.objects.order_by("pk").values())
 
 
-def post_the_bench_form(client, submission_key):
-    """The POST the bench sends (bench/run.py's form body), to the opportunity it picks."""
-    path = reverse("applications:express_interest", args=[run.pick_opportunity()])
-    return client.post(
-        path,
-        run.form_body("unused") + f"&submission_key={submission_key}",
-        content_type="application/x-www-form-urlencoded",
-    )
+def post_the_bench_form(client, submission_key=None):
+    """The answers the bench sends (bench/run.py's form body), through the question pages to
+    "Send", for the opportunity it picks."""
+    from urllib.parse import parse_qsl
+
+    from opportunities.models import Opportunity
+
+    answers = dict(parse_qsl(run.form_body("unused"), keep_blank_values=True))
+    answers.pop("csrfmiddlewaretoken")
+    opportunity = Opportunity.objects.get(slug=run.pick_opportunity())
+    return send_interest(client, opportunity, answers)
 
 
 def test_a_fresh_seed_keeps_the_privacy_notices_the_migrations_made():

@@ -190,7 +190,8 @@ def public_pages(db):
         "home": reverse("opportunities:home"),
         "opportunity list": reverse("opportunities:list"),
         "opportunity page": opportunity.get_absolute_url(),
-        "form page": reverse("applications:express_interest", args=[opportunity.slug]),
+        # The interest form's first question page (its start address redirects there).
+        "form page": reverse("applications:interest_step", args=[opportunity.slug, "name"]),
     }
 
 

@@ -26,6 +26,7 @@ from tests.factories import (
     PrivacyNoticeFactory,
     ProgrammeFactory,
 )
+from tests.public_forms import answer_questions, interest_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -173,8 +174,18 @@ PUBLIC_PAGES = {
         "opportunities:event_calendar", args=[rows["event"].pk]), None),
     "opportunities:lay_partners": (2, lambda rows: reverse("opportunities:lay_partners"), None),
     "opportunities:glossary": (1, lambda rows: reverse("opportunities:glossary"), None),
+    # The interest form's start address only redirects: counted at the first question page,
+    # which a person without a session opens (no session to read or save).
     "applications:express_interest": (1, lambda rows: reverse(
-        "applications:express_interest", args=[rows["opportunity"].slug]), None),
+        "applications:interest_step", args=[rows["opportunity"].slug, "name"]), None),
+    # "Check your answers", every question answered: the session, the opportunity, the
+    # session saved.
+    "applications:interest_step": (
+        3,
+        lambda rows: reverse(
+            "applications:interest_step", args=[rows["opportunity"].slug, "check-answers"]),
+        lambda client, rows: answer_questions(client, rows["opportunity"], interest_answers()),
+    ),
     "applications:register_for_event": (2, lambda rows: reverse(
         "applications:register_for_event", args=[rows["event"].pk]), None),
     "applications:interest_sent": (

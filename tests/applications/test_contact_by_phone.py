@@ -14,13 +14,15 @@ from applications.personal_data import Person, apply_retention
 from applications.tasks import send_booking_email, send_expression_emails
 from opportunities.models import Meeting
 from tests.factories import ExpressionOfInterestFactory, MeetingFactory, OpportunityFactory
-from tests.public_forms import assert_sent_back
+from tests.public_forms import answer_questions, assert_sent_back, send_interest
 from tests.public_forms import interest_answers as answers
 
 pytestmark = pytest.mark.django_db
 
 EMAIL_NEEDED = "Enter your email address, or choose phone and give your phone number"
 PHONE_NEEDED = "Enter a phone number, like 01632 960 001 or 07700 900 982"
+# The question page that asks how to contact them, with the email address and phone number.
+CONTACT_PAGE = "How would you like us to contact you?"
 
 
 @pytest.fixture
@@ -31,8 +33,10 @@ def opportunity():
     )
 
 
-def form_url(opportunity):
-    return reverse("applications:express_interest", args=[opportunity.slug])
+def name_still_there(client, opportunity):
+    """The answer on the page before is kept while they put this one right."""
+    page = client.get(reverse("applications:interest_step", args=[opportunity.slug, "name"]))
+    return 'value="Siobhán O&#x27;Brien"' in page.content.decode()
 
 
 def phone_only(**overrides):
@@ -44,7 +48,7 @@ def phone_only(**overrides):
 def test_a_phone_only_expression_is_saved_and_confirmed_on_the_page(
     client, opportunity, immediate_tasks, mailoutbox
 ):
-    response = client.post(form_url(opportunity), phone_only(), follow=True)
+    response = send_interest(client, opportunity, phone_only(), follow=True)
 
     expression = ExpressionOfInterest.objects.get()
     assert expression.email == ""
@@ -60,7 +64,7 @@ def test_a_phone_only_expression_emails_staff_and_not_the_person(
     client, opportunity, immediate_tasks, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(form_url(opportunity), phone_only())
+        send_interest(client, opportunity, phone_only())
 
     [notification] = mailoutbox
     assert notification.to == ["flow.involvement@example.nhs.uk"]
@@ -75,9 +79,8 @@ def test_someone_who_gave_an_email_is_not_told_to_staff_as_phone_only(
     client, opportunity, immediate_tasks, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            form_url(opportunity),
-            answers(phone="07700 900 982", preferred_contact="either"),
+        send_interest(
+            client, opportunity, answers(phone="07700 900 982", preferred_contact="either")
         )
 
     assert sorted(message.to[0] for message in mailoutbox) == [
@@ -114,22 +117,22 @@ def test_no_booking_email_is_sent_to_someone_without_an_email(
 
 @pytest.mark.parametrize("preferred_contact", ["email", "either"])
 def test_email_is_needed_unless_they_choose_phone(client, opportunity, preferred_contact):
-    response = client.post(
-        form_url(opportunity),
+    response = send_interest(
+        client, opportunity,
         answers(email="", phone="07700 900 982", preferred_contact=preferred_contact),
     )
 
     html = assert_sent_back(
-        response, title="Tell us you are interested", message=EMAIL_NEEDED, field="email"
+        response, title=CONTACT_PAGE, message=EMAIL_NEEDED, field="email", name_kept=False
     )
     # Every other answer is kept, the phone number and the choice included.
     assert 'value="07700 900 982"' in html
-    assert "I was a patient on the children&#x27;s ward" in html
+    assert name_still_there(client, opportunity)
     assert ExpressionOfInterest.objects.count() == 0
 
 
 def test_no_choice_and_no_email_asks_for_both(client, opportunity):
-    response = client.post(form_url(opportunity), answers(email="", preferred_contact=None))
+    response = send_interest(client, opportunity, answers(email="", preferred_contact=None))
 
     html = response.content.decode()
     assert EMAIL_NEEDED in html
@@ -140,19 +143,19 @@ def test_no_choice_and_no_email_asks_for_both(client, opportunity):
 def test_a_phone_number_is_needed_when_they_ask_to_be_phoned(
     client, opportunity, preferred_contact
 ):
-    response = client.post(
-        form_url(opportunity), answers(email="", preferred_contact=preferred_contact)
+    response = send_interest(
+        client, opportunity, answers(email="", preferred_contact=preferred_contact)
     )
 
-    html = assert_sent_back(
-        response, title="Tell us you are interested", message=PHONE_NEEDED, field="phone"
+    assert_sent_back(
+        response, title=CONTACT_PAGE, message=PHONE_NEEDED, field="phone", name_kept=False
     )
-    assert "I was a patient on the children&#x27;s ward" in html
+    assert name_still_there(client, opportunity)
     assert ExpressionOfInterest.objects.count() == 0
 
 
 def test_choosing_phone_keeps_the_choice_when_sent_back(client, opportunity):
-    response = client.post(form_url(opportunity), answers(email="", preferred_contact="phone"))
+    response = send_interest(client, opportunity, answers(email="", preferred_contact="phone"))
 
     html = response.content.decode()
     [phone_radio] = re.findall(r'<input[^>]*value="phone"[^>]*>', html)
@@ -161,11 +164,11 @@ def test_choosing_phone_keeps_the_choice_when_sent_back(client, opportunity):
 
 
 def test_a_wrong_phone_number_says_how_to_write_one(client, opportunity):
-    response = client.post(form_url(opportunity), phone_only(phone="12345"))
+    response = send_interest(client, opportunity, phone_only(phone="12345"))
 
     assert_sent_back(
-        response, title="Tell us you are interested",
-        message="Enter a UK phone number, like 01632 960 001", field="phone",
+        response, title=CONTACT_PAGE,
+        message="Enter a UK phone number, like 01632 960 001", field="phone", name_kept=False,
     )
 
 
@@ -173,7 +176,7 @@ def test_a_wrong_phone_number_says_how_to_write_one(client, opportunity):
     "phone", ["01632 960 001", "07700 900 982", "+44 7700 900982", "(020) 3312-5259"]
 )
 def test_real_phone_formats_are_enough_on_their_own(client, opportunity, phone):
-    client.post(form_url(opportunity), phone_only(phone=phone))
+    send_interest(client, opportunity, phone_only(phone=phone))
 
     assert ExpressionOfInterest.objects.get().phone == phone
 
@@ -236,3 +239,12 @@ def test_retention_anonymises_a_phone_only_expression(opportunity):
     expression.refresh_from_db()
     assert expression.phone == ""
     assert expression.anonymised_at is not None
+
+
+def test_check_your_answers_says_no_email_was_given(client, opportunity):
+    check = answer_questions(client, opportunity, phone_only())
+
+    html = check.content.decode()
+    assert "07700 900 982" in html
+    assert re.search(r"Email address</dt>\s*<dd[^>]*>Not given</dd>", html)
+    assert re.search(r"How we contact you</dt>\s*<dd[^>]*>Phone</dd>", html)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from applications.equality import EqualityResponse, suppress_small_numbers
 from applications.models import ExpressionOfInterest
 from tests.factories import EqualityResponseFactory, MeetingFactory, OpportunityFactory
+from tests.public_forms import send_interest
 
 pytestmark = pytest.mark.django_db
 
@@ -260,15 +261,11 @@ def test_the_model_can_hold_nothing_that_links_to_a_person():
 def test_an_expression_then_equality_answers_leave_no_link(client):
     """The same browser sends an expression of interest, then answers the questions."""
     opportunity = OpportunityFactory(slug="patient-flow")
-    client.post(
-        reverse("applications:express_interest", args=[opportunity.slug]),
-        {
-            "full_name": "Amara Okafor", "email": "amara@example.com", "phone": "",
-            "preferred_contact": "email", "age_band": "25_64", "connections": ["patient"],
-            "why_interested": "I was a patient.", "privacy_consent": "on",
-            "submission_key": str(uuid.uuid4()),
-        },
-    )
+    send_interest(client, opportunity, {
+        "full_name": "Amara Okafor", "email": "amara@example.com", "phone": "",
+        "preferred_contact": "email", "age_band": "25_64", "connections": ["patient"],
+        "why_interested": "I was a patient.", "privacy_consent": "on",
+    })
     expression = ExpressionOfInterest.objects.get()
     sent = client.get(reverse("applications:interest_sent", args=[opportunity.slug]))
     assert expression.reference in sent.content.decode()
@@ -343,16 +340,11 @@ def test_the_only_permission_is_to_see_the_report():
 
 
 def send_expression(client, opportunity):
-    return client.post(
-        reverse("applications:express_interest", args=[opportunity.slug]),
-        {
-            "full_name": "Tomasz Nowak", "email": "tomasz@example.com", "phone": "",
-            "preferred_contact": "email", "age_band": "65_plus", "connections": ["carer"],
-            "why_interested": "My wife was a patient.", "privacy_consent": "on",
-            "submission_key": str(uuid.uuid4()),
-        },
-        follow=True,
-    )
+    return send_interest(client, opportunity, {
+        "full_name": "Tomasz Nowak", "email": "tomasz@example.com", "phone": "",
+        "preferred_contact": "email", "age_band": "65_plus", "connections": ["carer"],
+        "why_interested": "My wife was a patient.", "privacy_consent": "on",
+    }, follow=True)
 
 
 def test_the_confirmation_page_invites_them_with_a_bare_link(client):

@@ -11,7 +11,7 @@ from applications.forms import EventRegistrationForm
 from applications.models import Booking, ExpressionOfInterest
 from opportunities.models import Meeting, Opportunity
 from tests.factories import ExpressionOfInterestFactory, MeetingFactory, OpportunityFactory
-from tests.public_forms import assert_sent_back
+from tests.public_forms import assert_sent_back, send_interest
 
 pytestmark = pytest.mark.django_db
 
@@ -257,9 +257,8 @@ def test_the_rate_limit_counts_interest_forms_and_registrations_together(
     client, event, settings, queued
 ):
     settings.EXPRESSION_RATE_LIMIT = 2
-    interest = reverse("applications:express_interest", args=[event.opportunity.slug])
-    client.post(
-        interest,
+    send_interest(
+        client, event.opportunity,
         answers(preferred_contact="email", connections=["patient"], why_interested="To help."),
     )
     client.post(form_url(event), answers())

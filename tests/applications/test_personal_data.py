@@ -36,7 +36,7 @@ from tests.factories import (
     MeetingFactory,
     OpportunityFactory,
 )
-from tests.public_forms import interest_answers
+from tests.public_forms import interest_answers, send_interest
 
 pytestmark = pytest.mark.django_db
 
@@ -555,10 +555,7 @@ def test_after_erasure_the_sent_page_in_their_browser_shows_nothing_of_theirs(
     client, team_member
 ):
     opportunity = OpportunityFactory()
-    url = reverse("applications:express_interest", args=[opportunity.slug])
-    client.post(url, interest_answers(
-        why_interested="To help.", submission_key="7d1b2a3c-0000-4000-8000-000000000001"
-    ))
+    send_interest(client, opportunity, interest_answers(why_interested="To help."))
     sent = reverse("applications:interest_sent", args=[opportunity.slug])
     reference = ExpressionOfInterest.objects.get(email="siobhan@example.com").reference
     assert reference in client.get(sent).content.decode()

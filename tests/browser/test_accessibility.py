@@ -94,18 +94,170 @@ def test_the_privacy_notice_with_earlier_versions_and_an_earlier_version_have_no
     assert_no_violations(phone, "an earlier version of the privacy notice")
 
 
-def test_every_interest_form_empty_and_with_errors_has_no_violations(
+def _fill(label, value=None, exact=False):
+    def fill(page):
+        control = page.get_by_label(label, exact=exact)
+        control.fill(value) if value is not None else control.check()
+    return fill
+
+
+# Each question page of an expression of interest open to under-16s, answered so that every
+# page is asked: (its title, how to answer it, whether Continue with no answer is a mistake).
+EVERY_PAGE = [
+    ("Tell us you are interested", _fill("Full name", "Amara Okafor", exact=True), True),
+    ("How would you like us to contact you?",
+     lambda page: (_fill("Email", exact=True)(page),
+                   _fill("Email address", "amara@example.com", exact=True)(page)), True),
+    ("How old are you?", _fill("Under 16"), True),
+    ("Your parent or carer", lambda page: (
+        _fill("Your parent or carer's full name", "Ngozi Okafor")(page),
+        _fill("Your parent or carer's email address or phone number", "07700 900123")(page),
+        _fill("My parent or carer knows about this and agrees to it")(page),
+    ), True),
+    ("How are you connected to the trust?", _fill("Other", exact=True), True),
+    ("How else are you connected to the trust?", _fill(
+        "How else are you connected to the trust?", "School council"), True),
+    ("Why are you interested?", _fill("Why are you interested?", "To help."), True),
+    ("Is there anything else you would like us to know?", None, False),
+    ("Do you need anything to help you take part?", _fill("Something else"), False),
+    ("What else do you need to help you take part?", _fill(
+        "What else do you need to help you take part?", "Papers a week early"), True),
+    ("When can you usually take part?", None, False),
+]
+
+
+def scan_every_question_page(live_server, page, opportunity, pages=EVERY_PAGE):
+    """From "Tell us you are interested" to the confirmation: each page scanned empty and,
+    where Continue with no answer is a mistake, with its error; then "Check your answers",
+    with and without its error, and Send."""
+    page.goto(live_server.url + reverse("applications:express_interest", args=[opportunity]))
+    for title, answer, required in pages:
+        assert page.title().startswith(title), (page.title(), title)
+        assert_no_violations(page, f"{opportunity}: {title}")
+        if required:
+            page.get_by_role("button", name="Continue").click()
+            assert page.title().startswith(f"Error: {title}")
+            assert_no_violations(page, f"{opportunity}: {title} with errors")
+        if answer:
+            answer(page)
+        page.get_by_role("button", name="Continue").click()
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Check your answers before sending"
+    )
+    assert_no_violations(page, f"{opportunity}: check your answers")
+    page.get_by_role("button", name="Send").click()
+    assert page.title().startswith("Error: Check your answers before sending")
+    assert_no_violations(page, f"{opportunity}: check your answers with errors")
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_role("button", name="Send").click()
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "We have your expression of interest"
+    )
+
+
+def test_every_question_page_empty_and_with_errors_has_no_violations(live_server, phone):
+    from applications.models import ExpressionOfInterest
+    from opportunities.models import Opportunity
+    from tests.factories import OpportunityFactory
+
+    OpportunityFactory(slug="forum", audience=Opportunity.Audience.EVERYONE,
+                       involvement_payment="£20 an hour")
+
+    scan_every_question_page(live_server, phone, "forum")
+
+    expression = ExpressionOfInterest.objects.get()
+    assert expression.parent_carer_name == "Ngozi Okafor"
+    assert expression.connection_other == "School council"
+    assert expression.access_needs_other == "Papers a week early"
+
+
+def test_without_javascript_every_question_page_back_link_and_change_link_works(
+    live_server, phone_without_js
+):
+    from applications.models import ExpressionOfInterest
+    from opportunities.models import Opportunity
+    from tests.factories import OpportunityFactory
+
+    OpportunityFactory(slug="forum", audience=Opportunity.Audience.EVERYONE)
+    page = phone_without_js
+    page.goto(live_server.url + reverse("applications:express_interest", args=["forum"]))
+    assert not page.evaluate("document.body.classList.contains('js-enabled')")
+    for title, answer, required in EVERY_PAGE:
+        assert page.title().startswith(title), (page.title(), title)
+        if required:
+            page.get_by_role("button", name="Continue").click()
+            assert page.title().startswith(f"Error: {title}")
+        if answer:
+            answer(page)
+        page.get_by_role("button", name="Continue").click()
+
+    main = page.locator("main")
+    assert "Ngozi Okafor" in main.inner_text()
+    # The back link goes to the last question, with its answer; Continue comes back.
+    page.locator(".nhsuk-back-link").click()
+    assert page.title().startswith("When can you usually take part?")
+    page.go_back()
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Check your answers before sending"
+    )
+    # Change the age: the parent or carer's page is no longer asked, nor listed.
+    page.get_by_role("link", name="Change age").click()
+    assert page.get_by_label("Under 16").is_checked()
+    assert page.locator(".nhsuk-back-link").get_attribute("href").endswith("/check-answers/")
+    page.get_by_label("18 to 24").check()
+    page.get_by_role("button", name="Continue").click()
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Check your answers before sending"
+    )
+    assert "Ngozi Okafor" not in main.inner_text()
+    assert "18 to 24" in main.inner_text()
+    # A refresh keeps every answer.
+    page.reload()
+    assert "School council" in main.inner_text()
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_role("button", name="Send").click()
+
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "We have your expression of interest"
+    )
+    expression = ExpressionOfInterest.objects.get()
+    assert expression.age_band == "18_24"
+    assert expression.parent_carer_name == ""
+    assert "forum/interest/sent/" in page.url
+    # Back from the confirmation: the form says it was sent, and sends nothing more.
+    page.go_back()
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "We have your expression of interest"
+    )
+    assert ExpressionOfInterest.objects.count() == 1
+
+
+def test_the_question_pages_of_the_trusts_forms_have_no_violations(
     live_server, desktop, trust_content
 ):
-    from opportunities.models import Opportunity
-
-    for slug in Opportunity.objects.open().values_list("slug", flat=True):
-        url = live_server.url + reverse("applications:express_interest", args=[slug])
-        desktop.goto(url)
-        assert_no_violations(desktop, f"{slug} form")
-        desktop.get_by_role("button", name="Send").click()
-        assert desktop.title().startswith("Error: ")
-        assert_no_violations(desktop, f"{slug} form with errors")
+    """An adults' opportunity of the trust's own, on a desktop: the age it cannot take is
+    refused on its page, and the pages for under-16s and "Other" are never asked."""
+    adults = [
+        ("Tell us you are interested", _fill("Full name", "Amara Okafor", exact=True), False),
+        ("How would you like us to contact you?",
+         lambda page: (_fill("Phone", exact=True)(page),
+                       _fill("UK phone number", "07700 900 982")(page)), False),
+        ("How old are you?", _fill("16 to 17"), False),
+    ]
+    desktop.goto(live_server.url + reverse("applications:express_interest",
+                                           args=["patient-flow"]))
+    for title, answer, _required in adults:
+        assert desktop.title().startswith(title)
+        answer(desktop)
+        desktop.get_by_role("button", name="Continue").click()
+    assert desktop.title().startswith("Error: How old are you?")
+    assert "This opportunity is for adults aged 18 or over" in desktop.locator(
+        ".nhsuk-error-summary").inner_text()
+    assert_no_violations(desktop, "patient-flow: an age it cannot take")
+    _fill("25 to 64")(desktop)
+    desktop.get_by_role("button", name="Continue").click()
+    assert desktop.title().startswith("How are you connected to the trust?")
+    assert_no_violations(desktop, "patient-flow: connection, on a desktop")
 
 
 def test_the_confirmation_and_manage_pages_have_no_violations(live_server, phone, trust_content):

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from applications.models import ExpressionOfInterest
 from opportunities.models import Opportunity
-from tests.browser.forms import fill_in_interest_form
+from tests.browser.forms import answer_interest_questions
 from tests.factories import ExpressionOfInterestFactory, MeetingFactory, OpportunityFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,7 +86,7 @@ def test_the_public_pages_break_no_rule(live_server, desktop):
         reverse("opportunities:home"),
         reverse("opportunities:list") + "?q=flow&kind=reference_group",
         reverse("opportunities:detail", args=[opportunity.slug]),
-        reverse("applications:express_interest", args=[opportunity.slug]),
+        reverse("applications:interest_step", args=[opportunity.slug, "name"]),
         reverse("opportunities:lay_partners"),
         reverse("opportunities:glossary"),
         reverse("privacy"),
@@ -100,16 +100,19 @@ def test_the_public_pages_break_no_rule(live_server, desktop):
     violations.visit(
         live_server.url + reverse("applications:express_interest", args=[opportunity.slug])
     )
-    desktop.get_by_role("button", name="Send").click()
+    desktop.get_by_role("button", name="Continue").click()
     desktop.wait_for_load_state("load")
     assert desktop.title().startswith("Error:")
     assert desktop.evaluate("document.activeElement.className").startswith("nhsuk-error-summary")
     violations.assert_none()
 
-    fill_in_interest_form(
+    # Every question page, "Check your answers", and Send.
+    answer_interest_questions(
         desktop, name="Siobhán O'Brien", email="siobhan@example.com", age_band="25 to 64",
         connection="I am, or have been, a patient", why="I was a patient here last year.",
     )
+    violations.assert_none()
+    desktop.get_by_label("I have read the privacy notice").check()
     desktop.get_by_role("button", name="Send").click()
     desktop.wait_for_url(
         live_server.url + reverse("applications:interest_sent", args=[opportunity.slug])

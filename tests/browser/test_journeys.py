@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.browser.forms import fill_in_interest_form, sent_expression
+from tests.browser.forms import answer_interest_questions, press_continue, sent_expression
 from tests.browser.test_accessibility import assert_no_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,28 +89,49 @@ def test_a_person_on_a_phone_sends_an_expression_with_a_mistake_and_fixes_it(
     phone.get_by_role("button", name="Tell us you are interested").click()
     assert phone.get_by_role("heading", level=1).inner_text() == "Tell us you are interested"
 
-    fill_in_interest_form(
+    answer_interest_questions(
         # The mistake: an email address without the @.
         phone, name="Nguyễn Văn An", email="an.nguyen.example.com", age_band="65 or over",
         connection="I live locally", why="I use the app to book appointments.",
-        access_need="Large print",
+        access_need="Large print", stop_after="contact",
     )
-    phone.get_by_role("button", name="Send").click()
 
-    assert phone.title().startswith("Error: ")
+    assert phone.title().startswith("Error: How would you like us to contact you?")
     summary = phone.locator(".nhsuk-error-summary")
     assert "Enter an email address in the correct format" in summary.inner_text()
     # The error summary takes focus so a screen reader reads it out.
     assert summary.evaluate("el => el === document.activeElement")
-    # Everything else is still filled in.
-    assert phone.get_by_label("Full name", exact=True).input_value() == "Nguyễn Văn An"
-    assert phone.get_by_label("Large print").is_checked()
-    assert phone.get_by_label("65 or over").is_checked()
+    # The choice is still made, and the name on the page before is kept.
+    assert phone.get_by_label("Email", exact=True).is_checked()
 
     summary.get_by_role("link").first.click()
     email = phone.get_by_label("Email address")
     assert email.evaluate("el => el === document.activeElement")
     email.fill("an.nguyen@example.com")
+    press_continue(phone)
+    phone.get_by_label("65 or over").check()
+    press_continue(phone)
+    phone.get_by_label("I live locally").check()
+    press_continue(phone)
+    phone.get_by_label("Why are you interested?").fill("I use the app to book appointments.")
+    press_continue(phone)
+    press_continue(phone)
+    phone.get_by_label("Large print").check()
+    press_continue(phone)
+    press_continue(phone)
+
+    # Check your answers: the name from the first page is there, and can be changed.
+    main = phone.locator("main")
+    assert "Nguyễn Văn An" in main.inner_text()
+    phone.get_by_role("link", name="Change name").click()
+    assert phone.get_by_label("Full name", exact=True).input_value() == "Nguyễn Văn An"
+    phone.get_by_label("Full name", exact=True).fill("Nguyễn Văn Anh")
+    press_continue(phone)
+    assert phone.get_by_role("heading", level=1).inner_text() == (
+        "Check your answers before sending"
+    )
+    assert "Nguyễn Văn Anh" in main.inner_text()
+    phone.get_by_label("I have read the privacy notice").check()
     phone.get_by_role("button", name="Send").click()
 
     assert phone.get_by_role("heading", level=1).inner_text() == (
@@ -118,6 +139,7 @@ def test_a_person_on_a_phone_sends_an_expression_with_a_mistake_and_fixes_it(
     )
     assert_no_violations(phone, "confirmation")
     expression = ExpressionOfInterest.objects.get()
+    assert expression.full_name == "Nguyễn Văn Anh"
     assert expression.reference in phone.locator(".nhsuk-panel").inner_text()
     assert expression.access_needs == ["large_print"]
     assert expression.reference not in phone.url
@@ -130,10 +152,12 @@ def test_without_javascript_the_keyboard_sends_an_expression_with_a_mistake_and_
     """The same journey as test_keyboard's on a phone with JavaScript off: nothing moves focus
     for the person, so the page itself must lead them from the error summary to the answer."""
     from tests.browser.test_keyboard import (
+        answer_by_keyboard,
         assert_focus_visible,
-        fill_the_form_by_keyboard,
+        continue_by_keyboard,
         has_focus,
         press_and_wait_for_page,
+        send_by_keyboard,
         tab_to,
     )
 
@@ -145,34 +169,18 @@ def test_without_javascript_the_keyboard_sends_an_expression_with_a_mistake_and_
     press_and_wait_for_page(page, "Enter")
     assert page.get_by_role("heading", level=1).inner_text() == "Tell us you are interested"
 
-    # The mistakes: an email address without the @, and no reason for being interested.
-    fill_the_form_by_keyboard(page, email="an.nguyen.example.com", why_interested="")
-    press_and_wait_for_page(page, "Enter")
-
-    assert page.title().startswith("Error: ")
-    summary = page.locator(".nhsuk-error-summary")
-    assert summary.locator("[role=alert]").count() == 1
-    assert summary.get_by_role("link").all_inner_texts() == [
-        "Enter an email address in the correct format, like name@example.com",
-        "Tell us why you are interested",
-    ]
-    # Each answer with a problem says so beside it, and the box is described by the message.
-    email = page.get_by_label("Email address")
-    assert "Enter an email address in the correct format" in page.locator(
-        "#id_email-error"
-    ).inner_text()
-    assert "id_email-error" in email.get_attribute("aria-describedby")
-    # Everything else is still filled in.
-    assert page.get_by_label("Full name", exact=True).input_value() == "Nguyễn Văn An"
-    assert page.get_by_label("65 or over").is_checked()
-    assert page.get_by_label("I live locally").is_checked()
-    assert page.get_by_label("Large print").is_checked()
-
     # Nothing focuses the summary without JavaScript, but it is the first thing in the page's
-    # content. Following one of its links focuses the box, with its question and its error
-    # message in view above it (portal.css gives the boxes a scroll margin for this).
-    def follow_summary_link(field, key):
-        tab_to(page, f".nhsuk-error-summary a[href='#{field}']", key=key)
+    # content. Following its link focuses the box, with its question and its error message in
+    # view above it (portal.css gives the boxes a scroll margin for this).
+    def follow_summary_link(field, message):
+        assert page.title().startswith("Error: ")
+        summary = page.locator(".nhsuk-error-summary")
+        assert summary.locator("[role=alert]").count() == 1
+        assert summary.get_by_role("link").all_inner_texts() == [message]
+        # The answer with a problem says so beside it, and the box is described by it.
+        assert message in page.locator(f"#{field}-error").inner_text()
+        assert f"{field}-error" in page.locator(f"#{field}").get_attribute("aria-describedby")
+        tab_to(page, f".nhsuk-error-summary a[href='#{field}']")
         page.keyboard.press("Enter")
         assert has_focus(page, f"#{field}")
         assert_focus_visible(page)
@@ -180,14 +188,20 @@ def test_without_javascript_the_keyboard_sends_an_expression_with_a_mistake_and_
             top = page.locator(above).evaluate("el => el.getBoundingClientRect().top")
             assert top >= 0, f"{above} is off the top of the screen after following the link"
 
-    follow_summary_link("id_email", "Tab")
+    # The mistakes: an email address without the @, and no reason for being interested.
+    answer_by_keyboard(page, email="an.nguyen.example.com", stop_after="contact")
+    follow_summary_link(
+        "id_email", "Enter an email address in the correct format, like name@example.com"
+    )
     page.keyboard.press("ControlOrMeta+A")
     page.keyboard.type("an.nguyen@example.com")
-    # Back up to the summary for the second problem.
-    follow_summary_link("id_why_interested", "Shift+Tab")
+    continue_by_keyboard(page)
+    answer_by_keyboard(page, why_interested="", start_at="age", stop_after="why")
+    follow_summary_link("id_why_interested", "Tell us why you are interested")
     page.keyboard.type("I use the app to book appointments.")
-    tab_to(page, "button[type=submit]")
-    press_and_wait_for_page(page, "Enter")
+    continue_by_keyboard(page)
+    answer_by_keyboard(page, start_at="anything-else")
+    send_by_keyboard(page)
 
     expression = sent_expression(page)
     assert expression.email == "an.nguyen@example.com"

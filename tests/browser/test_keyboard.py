@@ -91,47 +91,79 @@ def press_and_wait_for_page(page, key):
         page.keyboard.press(key)
 
 
-def fill_the_form_by_keyboard(page, *, email, why_interested="I use the app to book appointments."):
-    """Every required answer, and some optional ones, with the keyboard alone. Starts with focus
-    anywhere above the first question and ends on the Send button."""
-    tab_to(page, "#id_full_name")
-    page.keyboard.type("Nguyễn Văn An")
-    tab_to(page, "#id_email")
-    page.keyboard.type(email)
+def continue_by_keyboard(page):
+    """Tab on to the page's Continue button and press Enter."""
+    focus = tab_to(page, "main button[type=submit]")
+    assert focus["text"] == "Continue"
+    press_and_wait_for_page(page, "Enter")
 
-    # Tab enters a radio group on its first option; Space chooses it.
-    tab_to(page, "#id_preferred_contact")
-    page.keyboard.press("Space")
-    assert page.locator("#id_preferred_contact").is_checked()
 
-    # Arrow keys move within a radio group, choosing as they go; Tab leaves the group.
-    tab_to(page, "#id_age_band")
-    for _ in range(4):
-        page.keyboard.press("ArrowDown")
-        assert_focus_visible(page)
-    assert has_focus(page, "#id_age_band-5")
-    assert page.get_by_label("65 or over").is_checked()
-    page.keyboard.press("ArrowUp")
-    assert page.get_by_label("25 to 64").is_checked()
-    page.keyboard.press("ArrowDown")
-    assert page.get_by_label("65 or over").is_checked()
-    assert page.locator("input[name=age_band]:checked").count() == 1
+KEYBOARD_PAGES = [
+    "name", "contact", "age", "connection", "why", "anything-else", "access-needs",
+    "availability",
+]
 
-    # Each checkbox is its own stop; Space ticks it.
-    tab_to(page, "#id_connections-3")
-    page.keyboard.press("Space")
-    assert page.get_by_label("I live locally").is_checked()
-    tab_to(page, "#id_why_interested")
-    if why_interested:
-        page.keyboard.type(why_interested)
-    tab_to(page, "#id_access_needs-3")
-    page.keyboard.press("Space")
-    assert page.get_by_label("Large print").is_checked()
+
+def answer_by_keyboard(
+    page, *, email="an.nguyen@example.com", why_interested="I use the app to book appointments.",
+    start_at="name", stop_after=None,
+):
+    """Every question page, from `start_at`, with the keyboard alone: each required answer and
+    some optional ones, then Enter on Continue. Stops after the page `stop_after` (its answer
+    sent), or on "Check your answers"."""
+    for step in KEYBOARD_PAGES[KEYBOARD_PAGES.index(start_at):]:
+        if step == "name":
+            tab_to(page, "#id_full_name")
+            page.keyboard.type("Nguyễn Văn An")
+        elif step == "contact":
+            # Tab enters a radio group on its first option; Space chooses it.
+            tab_to(page, "#id_preferred_contact")
+            page.keyboard.press("Space")
+            assert page.locator("#id_preferred_contact").is_checked()
+            tab_to(page, "#id_email")
+            page.keyboard.type(email)
+        elif step == "age":
+            # Arrow keys move within a radio group, choosing as they go; Tab leaves the group.
+            tab_to(page, "#id_age_band")
+            for _ in range(4):
+                page.keyboard.press("ArrowDown")
+                assert_focus_visible(page)
+            assert has_focus(page, "#id_age_band-5")
+            assert page.get_by_label("65 or over").is_checked()
+            page.keyboard.press("ArrowUp")
+            assert page.get_by_label("25 to 64").is_checked()
+            page.keyboard.press("ArrowDown")
+            assert page.get_by_label("65 or over").is_checked()
+            assert page.locator("input[name=age_band]:checked").count() == 1
+        elif step == "connection":
+            # Each checkbox is its own stop; Space ticks it.
+            tab_to(page, "#id_connections-3")
+            page.keyboard.press("Space")
+            assert page.get_by_label("I live locally").is_checked()
+        elif step == "why":
+            tab_to(page, "#id_why_interested")
+            if why_interested:
+                page.keyboard.type(why_interested)
+        elif step == "access-needs":
+            tab_to(page, "#id_access_needs-3")
+            page.keyboard.press("Space")
+            assert page.get_by_label("Large print").is_checked()
+        continue_by_keyboard(page)
+        if step == stop_after:
+            return
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Check your answers before sending"
+    )
+
+
+def send_by_keyboard(page):
+    """On "Check your answers": agree to the privacy notice, then Enter on Send."""
     tab_to(page, "#id_privacy_consent")
     page.keyboard.press("Space")
     assert page.locator("#id_privacy_consent").is_checked()
-    focus = tab_to(page, "button[type=submit]")
+    focus = tab_to(page, "main button[type=submit]")
     assert focus["text"] == "Send"
+    press_and_wait_for_page(page, "Enter")
 
 
 @pytest.fixture
@@ -155,8 +187,7 @@ def test_the_keyboard_alone_sends_an_expression_of_interest_and_fixes_a_mistake(
     assert page.get_by_role("heading", level=1).inner_text() == "Tell us you are interested"
 
     # The mistake: an email address without the @.
-    fill_the_form_by_keyboard(page, email="an.nguyen.example.com")
-    press_and_wait_for_page(page, "Enter")
+    answer_by_keyboard(page, email="an.nguyen.example.com", stop_after="contact")
 
     assert page.title().startswith("Error: ")
     # The error summary takes focus, visibly, so it is read out and seen first.
@@ -170,17 +201,27 @@ def test_the_keyboard_alone_sends_an_expression_of_interest_and_fixes_a_mistake(
     page.keyboard.press("Enter")
     assert has_focus(page, "#id_email")
     assert_focus_visible(page)
-    # The other answers are still there.
-    assert page.get_by_label("Full name", exact=True).input_value() == "Nguyễn Văn An"
-    assert page.get_by_label("65 or over").is_checked()
-    assert page.get_by_label("Large print").is_checked()
+    # The choice made is still there.
+    assert page.locator("#id_preferred_contact").is_checked()
 
     page.keyboard.press("ControlOrMeta+A")
     page.keyboard.type("an.nguyen@example.com")
     assert page.get_by_label("Email address").input_value() == "an.nguyen@example.com"
-    assert page.locator("#id_privacy_consent").is_checked()
-    tab_to(page, "button[type=submit]")
+    continue_by_keyboard(page)
+    answer_by_keyboard(page, start_at="age")
+
+    # A "Change" link by keyboard: to the question, and back to "Check your answers".
+    tab_to(page, text="Change why you are interested")
     press_and_wait_for_page(page, "Enter")
+    tab_to(page, "#id_why_interested")
+    page.keyboard.press("ControlOrMeta+End")
+    page.keyboard.type(" Mostly on my phone.")
+    continue_by_keyboard(page)
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Check your answers before sending"
+    )
+    assert "Mostly on my phone." in page.locator("main").inner_text()
+    send_by_keyboard(page)
 
     expression = sent_expression(page)
     assert expression.email == "an.nguyen@example.com"
@@ -188,6 +229,9 @@ def test_the_keyboard_alone_sends_an_expression_of_interest_and_fixes_a_mistake(
     assert expression.age_band == "65_plus"
     assert expression.connections == ["resident"]
     assert expression.access_needs == ["large_print"]
+    assert expression.why_interested == (
+        "I use the app to book appointments. Mostly on my phone."
+    )
     # On from the confirmation: focus is still visible on its links.
     tab_to(page, text="See other ways to get involved")
     assert_no_violations(page, "confirmation, reached by keyboard")
@@ -212,4 +256,5 @@ def test_without_javascript_space_follows_the_link_styled_as_a_button(
     tab_to(page, text="Tell us you are interested")
     page.keyboard.press("Space")
     # It is a real button in a GET form, so the browser adds an empty query string.
-    page.wait_for_url(re.compile(r"/interest/\??$"), timeout=2000)
+    # (/interest/?, which starts the form at its first question.)
+    page.wait_for_url(re.compile(r"/interest/name/$"), timeout=2000)

@@ -1,7 +1,8 @@
 """Reflow and resized text (WCAG 1.4.10 and 1.4.4), and colour never the only signal (1.4.1).
 
-Every public page in the sitemap, and two expression of interest forms (one asking the under-16
-questions) empty and with every error showing, with every <details> opened so its content is
+Every public page in the sitemap, and the first question page of two expression of interest
+forms empty and with its error showing (tests/browser/test_accessibility.py goes through every
+question page), with every <details> opened so its content is
 checked too, in three ways:
 
 * ``reflow-320``: 320 CSS pixels wide, what a 1280-pixel screen shows at 400% zoom.
@@ -129,7 +130,7 @@ def public_pages(live_server, page, part=None):
     opportunities = [(path, path, False) for path in paths if OPPORTUNITY_PAGE.match(path)]
     pages = [(path, path, False) for path in paths if not OPPORTUNITY_PAGE.match(path)]
     for slug in FORMS:
-        path = reverse("applications:express_interest", args=[slug])
+        path = reverse("applications:interest_step", args=[slug, "name"])
         pages += [(f"{path} empty", path, False), (f"{path} with errors", path, True)]
     half = (len(opportunities) + 1) // 2
     return {
@@ -143,7 +144,7 @@ def open_page(page, url, send_empty_form):
     page.goto(url)
     if send_empty_form:
         with page.expect_navigation():
-            page.get_by_role("button", name="Send").click()
+            page.locator("main button[type=submit]").click()
         assert page.title().startswith("Error: ")
     page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true })")
 

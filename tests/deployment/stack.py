@@ -621,39 +621,89 @@ class Visitor:
     def get(self, path):
         return self.request("GET", path)
 
-    def send_interest_form(self, slug, email, name="Drill Visitor", form_page=None):
-        """GET the form (CSRF cookie, token and submission key), POST it filled in.
-        Returns the POST's response, or the GET's if that did not answer 200."""
-        page = form_page or self.get(f"/opportunities/{slug}/interest/")
+    def answer_interest_questions(self, slug, email, name="Drill Visitor", form_page=None):
+        """Answer the interest form's question pages as a browser does (the first page's GET
+        gives the CSRF cookie and token; each answer's POST redirects to the next page), up
+        to "Check your answers". Returns its GET's response, or the first response that did
+        not answer as the pages should."""
+        page = form_page or self.get(interest_step_path(slug, "name"))
         if page.status != 200:
             return page
-        return self.request("POST", f"/opportunities/{slug}/interest/",
-                            body=interest_form_body(page, email, name),
-                            headers=form_post_headers(slug))
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text())
+        assert token, "the form page has no CSRF token"
+        answers = interest_answers(email, name)
+        path = interest_step_path(slug, "name")
+        for _ in range(20):
+            step = path.rstrip("/").rsplit("/", 1)[1]
+            if step == "check-answers":
+                return self.get(path)
+            fields = [("csrfmiddlewaretoken", token.group(1))] + [
+                (field, value) for field, value in answers if field in STEP_FIELDS[step]
+            ]
+            response = self.request("POST", path, body=urllib.parse.urlencode(fields),
+                                    headers=form_post_headers(slug, step))
+            if response.status != 302:
+                return response
+            path = urllib.parse.urlsplit(response.header("Location")).path
+        raise AssertionError("the question pages went round in a circle")
+
+    def send_interest_form(self, slug, email, name="Drill Visitor", form_page=None):
+        """Answer every question page, then press "Send". Returns Send's response, or the
+        first response that did not answer as the pages should."""
+        check = self.answer_interest_questions(slug, email, name, form_page)
+        if check.status != 200 or 'name="submission_key"' not in check.text():
+            return check
+        return self.request("POST", interest_step_path(slug, "check-answers"),
+                            body=interest_form_body(check),
+                            headers=form_post_headers(slug, "check-answers"))
 
 
-def interest_form_body(page, email, name="Drill Visitor"):
-    """A valid expression of interest (tests/applications/test_interest_form.py's answers), with
-    the token and submission key from the form page."""
+def interest_step_path(slug, step):
+    return f"/opportunities/{slug}/interest/{step}/"
+
+
+# The question pages' fields, by page (applications/forms.py INTEREST_STEPS), for the pages
+# these answers are asked.
+STEP_FIELDS = {
+    "name": ["full_name"],
+    "contact": ["preferred_contact", "email", "phone"],
+    "age": ["age_band"],
+    "connection": ["connections"],
+    "why": ["why_interested"],
+    "anything-else": ["experience"],
+    "access-needs": ["access_needs"],
+    "availability": ["availability"],
+}
+
+
+def interest_answers(email, name="Drill Visitor"):
+    """A valid expression of interest (as tests/public_forms.py's answers)."""
+    return [
+        ("full_name", name), ("email", email), ("phone", ""), ("preferred_contact", "email"),
+        ("age_band", "25_64"), ("connections", "patient"),
+        ("why_interested", "I was a patient here and would like to help."),
+    ]
+
+
+def interest_form_body(page):
+    """What "Send" posts from a "Check your answers" page: its token and submission key, the
+    privacy notice agreed to and the box to leave empty left empty."""
     html = page.text()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     key = re.search(r'name="submission_key" value="([^"]+)"', html)
-    assert token and key, "the form page has no CSRF token or submission key"
+    assert token and key, "the page has no CSRF token or submission key"
     return urllib.parse.urlencode([
         ("csrfmiddlewaretoken", token.group(1)), ("submission_key", key.group(1)),
-        ("website", ""), ("full_name", name), ("email", email), ("phone", ""),
-        ("preferred_contact", "email"), ("age_band", "25_64"), ("connections", "patient"),
-        ("why_interested", "I was a patient here and would like to help."),
-        ("privacy_consent", "on"),
+        ("website", ""), ("privacy_consent", "on"),
     ])
 
 
-def form_post_headers(slug):
+def form_post_headers(slug, step="name"):
     # Over HTTPS Django checks that a POST comes from the site's own origin.
     return {
         "Content-Type": "application/x-www-form-urlencoded",
         "Origin": f"https://{HOST}",
-        "Referer": f"https://{HOST}/opportunities/{slug}/interest/",
+        "Referer": f"https://{HOST}{interest_step_path(slug, step)}",
     }
 
 

@@ -46,10 +46,12 @@ from tests.deployment.stack import (
     Visitor,
     form_post_headers,
     interest_form_body,
+    interest_step_path,
 )
 
 SLUG = "patient-flow"  # open, for adults, from opportunities/content/trust.json
-FORM = f"/opportunities/{SLUG}/interest/"
+# The interest form's first question page.
+FORM = f"/opportunities/{SLUG}/interest/name/"
 # The public pages, each served from the page cache to visitors who are not signed in.
 PUBLIC_PAGES = [
     "/", "/opportunities/", f"/opportunities/{SLUG}/", "/opportunities/patient-safety/",
@@ -394,15 +396,17 @@ def step_a(drill, stack):
 
     # The same form sent 20 times at once (a frantic double click, a flaky connection).
     first = Visitor(port, source="127.0.0.23")
-    page = first.get(FORM)
-    same_body = interest_form_body(page, "drill-a-same@example.com")
+    check_answers = first.answer_interest_questions(SLUG, "drill-a-same@example.com")
+    same_body = interest_form_body(check_answers)
+    send = interest_step_path(SLUG, "check-answers")
     barrier = threading.Barrier(20, timeout=30)
 
     def send_again():
         copy = Visitor(port, source="127.0.0.23")
         copy.cookies = dict(first.cookies)
         barrier.wait()
-        return copy.request("POST", FORM, body=same_body, headers=form_post_headers(SLUG))
+        return copy.request("POST", send, body=same_body,
+                            headers=form_post_headers(SLUG, "check-answers"))
 
     copies = in_parallel([send_again] * 20, threads=20)
     [[records]] = stack.postgres.query(

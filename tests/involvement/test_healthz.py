@@ -98,7 +98,7 @@ from django.test import Client
 
 client = Client(HTTP_HOST="involvement.example.nhs.uk", headers={"X-Forwarded-Proto": "https"})
 client.raise_request_exception = False
-for path in ("/", "/opportunities/", "/opportunities/patient-flow/interest/"):
+for path in ("/", "/opportunities/", "/opportunities/patient-flow/interest/name/"):
     response = client.get(path)
     sys.stdout.write(f"{path} {response.status_code} {response.get('Retry-After')}\n")
 sys.stdout.write(response.content.decode())
@@ -117,7 +117,7 @@ def test_people_get_the_sorry_page_with_503_when_the_database_does_not_answer(tm
     assert lines[:3] == [
         "/ 503 30",
         "/opportunities/ 503 30",
-        "/opportunities/patient-flow/interest/ 503 30",
+        "/opportunities/patient-flow/interest/name/ 503 30",
     ]
     page = lines[3]
     assert "<h1>Sorry, there is a problem with the service</h1>" in page

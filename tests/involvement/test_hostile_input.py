@@ -13,9 +13,11 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from applications.forms import CHECK_ANSWERS
 from applications.models import ExpressionOfInterest
 from opportunities.models import Opportunity
 from tests.factories import ExpressionOfInterestFactory, OpportunityFactory
+from tests.public_forms import answer_questions, send_data, send_interest
 from tests.public_forms import interest_answers as answers
 
 pytestmark = pytest.mark.django_db
@@ -34,8 +36,9 @@ ESCAPED = {
 }
 
 
-def form_url(opportunity):
-    return reverse("applications:express_interest", args=[opportunity.slug])
+def form_url(opportunity, step="name"):
+    """A question page of the interest form: the first unless said."""
+    return reverse("applications:interest_step", args=[opportunity.slug, step])
 
 
 # Answers that make a text box count: "other" boxes only when "Other" is chosen, the parent or
@@ -86,7 +89,18 @@ def test_the_interest_form_survives_hostile_answers(client, opportunity, field, 
     data = answers(**NEEDS.get(field, {}))
     data[field] = [value] if field in ("connections", "access_needs") else value
 
-    response = client.post(form_url(opportunity), data)
+    if field == "submission_key":
+        # Not a question: the key is the server's, on "Check your answers". Any other key
+        # is a page from before the answers changed, shown again as they are now.
+        check = answer_questions(client, opportunity, data)
+        response = client.post(form_url(opportunity, CHECK_ANSWERS),
+                               {**send_data(check, data), "submission_key": value})
+        assert_safe(response)
+        assert response["Location"] == form_url(opportunity, CHECK_ANSWERS)
+        assert not ExpressionOfInterest.objects.exists()
+        return
+    # Each answer on its question page, as a person would; the refused one comes back there.
+    response = send_interest(client, opportunity, data)
 
     body = assert_safe(response)
     refused = (
@@ -113,7 +127,7 @@ def test_nul_bytes_give_a_clear_error_not_a_crash(client, opportunity, field):
     data = answers(**NEEDS.get(field, {}))
     data[field] = NUL
 
-    response = client.post(form_url(opportunity), data)
+    response = send_interest(client, opportunity, data)
 
     assert response.status_code == 400
     assert "Null characters are not allowed." in response.context["form"].errors[field]
@@ -124,7 +138,7 @@ def test_nul_bytes_give_a_clear_error_not_a_crash(client, opportunity, field):
 
 
 def test_a_one_megabyte_answer_is_refused_with_its_limit(client, opportunity):
-    response = client.post(form_url(opportunity), answers(why_interested=ONE_MB))
+    response = send_interest(client, opportunity, answers(why_interested=ONE_MB))
 
     assert response.status_code == 400
     [error] = response.context["form"].errors["why_interested"]
@@ -145,6 +159,8 @@ def test_a_one_megabyte_answer_is_refused_with_its_limit(client, opportunity):
     ids=["percent-encoded", "raw", "overlong", "in-a-name", "no-fields"],
 )
 def test_invalid_utf8_in_the_form_body_is_not_a_crash(client, opportunity, body):
+    # Sent from the page that asks why, whose answer is missing from every body but one.
+    answer_questions(client, opportunity, answers(why_interested=""))
     valid = "&".join(
         f"{name}={value}"
         for name, value in [
@@ -155,12 +171,14 @@ def test_invalid_utf8_in_the_form_body_is_not_a_crash(client, opportunity, body)
     ).encode()
 
     response = client.generic(
-        "POST", form_url(opportunity), data=body + b"&" + valid,
+        "POST", form_url(opportunity, "why"), data=body + b"&" + valid,
         content_type="application/x-www-form-urlencoded",
     )
 
     assert_safe(response)
-    assert response.status_code == 400
+    # Undecodable bytes become U+FFFD: an answer, if an odd one, which "Check your answers"
+    # would show them before anything is sent.
+    assert response.status_code == (302 if body.startswith(b"why_interested") else 400)
     assert not ExpressionOfInterest.objects.exists()
 
 
@@ -176,8 +194,9 @@ def test_invalid_utf8_in_the_form_body_is_not_a_crash(client, opportunity, body)
     ],
 )
 def test_a_strange_body_is_not_a_crash(client, opportunity, content_type):
+    answer_questions(client, opportunity, answers())
     response = client.generic(
-        "POST", form_url(opportunity), data=b"full_name=\xff&why_interested=%00",
+        "POST", form_url(opportunity, "why"), data=b"full_name=\xff&why_interested=%00",
         content_type=content_type,
     )
 
@@ -205,7 +224,7 @@ def test_a_saved_script_is_escaped_in_the_email_and_for_staff(
     # Whatever TASKS_BACKEND the environment sets, the emails are sent once the save commits.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(form_url(opportunity), answers(full_name=SCRIPT, why_interested=SCRIPT))
+        send_interest(client, opportunity, answers(full_name=SCRIPT, why_interested=SCRIPT))
     expression = ExpressionOfInterest.objects.get()
     assert expression.full_name == SCRIPT
 
@@ -416,7 +435,7 @@ def test_a_form_without_its_csrf_token_is_refused_on_an_nhs_page(opportunity):
     response = client.post(form_url(opportunity), answers())
 
     body = assert_expired_form_page(response)
-    assert 'href="/opportunities/patient-flow/interest/"' in body
+    assert 'href="/opportunities/patient-flow/interest/name/"' in body
     assert not ExpressionOfInterest.objects.exists()
 
 
@@ -436,8 +455,13 @@ def test_the_token_from_the_form_works(opportunity):
     token = csrf_token_from(client.get(form_url(opportunity)))
 
     response = client.post(form_url(opportunity), answers(csrfmiddlewaretoken=token))
-
     assert response.status_code == 302
+    # ...and so are the pages after it, to "Send".
+    check = answer_questions(client, opportunity, answers(csrfmiddlewaretoken=token))
+    sent = client.post(form_url(opportunity, CHECK_ANSWERS),
+                       {**send_data(check, answers()), "csrfmiddlewaretoken": token})
+
+    assert sent.status_code == 302
     assert ExpressionOfInterest.objects.count() == 1
 
 

@@ -11,6 +11,7 @@ from django.views.debug import ExceptionReporter
 from applications.views import express_interest, register_for_event
 from opportunities.models import Opportunity
 from tests.factories import MeetingFactory, OpportunityFactory
+from tests.public_forms import send_interest
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +40,10 @@ def test_sending_interest_logs_nothing_personal_and_puts_nothing_in_the_address(
     client, caplog, django_capture_on_commit_callbacks
 ):
     opportunity = OpportunityFactory()
-    url = reverse("applications:express_interest", args=[opportunity.slug])
 
     with caplog.at_level(logging.DEBUG), django_capture_on_commit_callbacks(execute=True):
-        mistake = client.post(url, {**ANSWERS, "email": "not an address",
-                                    "submission_key": str(uuid.uuid4())})
-        sent = client.post(url, {**ANSWERS, "submission_key": str(uuid.uuid4())}, follow=True)
+        mistake = send_interest(client, opportunity, {**ANSWERS, "email": "not an address"})
+        sent = send_interest(client, opportunity, ANSWERS, follow=True)
 
     assert mistake.status_code == 400
     assert sent.redirect_chain and sent.status_code == 200
@@ -77,7 +76,7 @@ def test_an_error_report_never_carries_what_the_person_typed(view):
     if view == "interest":
         opportunity = OpportunityFactory()
         request = RequestFactory().post("/", ANSWERS)
-        run = lambda: express_interest(request, slug=opportunity.slug)  # noqa: E731
+        run = lambda: express_interest(request, slug=opportunity.slug, step="name")  # noqa: E731
     else:
         meeting = MeetingFactory(public_registration=True,
                                  opportunity__kind=Opportunity.Kind.EVENT)

@@ -230,9 +230,18 @@ def _submission_key(html):
     return re.search(r'name="submission_key" value="([0-9a-f-]{36})"', html).group(1)
 
 
+def _event_form(**opportunity):
+    """A public event's registration form: the public form whose empty copy is kept (the
+    interest form's question pages are small, and built for each person)."""
+    meeting = MeetingFactory(
+        opportunity=OpportunityFactory(kind=Opportunity.Kind.EVENT, **opportunity),
+        kind="event", public_registration=True, capacity=20,
+    )
+    return meeting, reverse("applications:register_for_event", args=[meeting.pk])
+
+
 def test_an_empty_form_is_kept_but_each_visitor_gets_their_own_key(client):
-    opportunity = OpportunityFactory()
-    url = reverse("applications:express_interest", args=[opportunity.slug])
+    _meeting, url = _event_form()
 
     first = client.get(url).content.decode()
     second = client.get(url).content.decode()
@@ -251,11 +260,11 @@ def test_an_empty_form_is_kept_but_each_visitor_gets_their_own_key(client):
 
 
 def test_a_kept_form_changes_when_staff_change_the_opportunity(client):
-    opportunity = OpportunityFactory(audience=Opportunity.Audience.ADULTS)
-    url = reverse("applications:express_interest", args=[opportunity.slug])
+    meeting, url = _event_form(audience=Opportunity.Audience.ADULTS)
     assert 'name="parent_carer_name"' not in client.get(url).content.decode()
 
     # Now open to everyone, under-16s included: the form asks for a parent or carer.
+    opportunity = meeting.opportunity
     opportunity.audience = Opportunity.Audience.EVERYONE
     opportunity.save()
 
@@ -263,8 +272,7 @@ def test_a_kept_form_changes_when_staff_change_the_opportunity(client):
 
 
 def test_a_form_with_mistakes_is_built_for_its_person(client):
-    opportunity = OpportunityFactory()
-    url = reverse("applications:express_interest", args=[opportunity.slug])
+    _meeting, url = _event_form()
     client.get(url)
 
     response = client.post(url, {"full_name": "Siobhán O'Brien", "email": "not an address"})
@@ -273,6 +281,18 @@ def test_a_form_with_mistakes_is_built_for_its_person(client):
     assert response.status_code == 400
     assert 'value="Siobhán O&#x27;Brien"' in html
     assert "nhsuk-error-message" in html
+
+
+def test_the_interest_forms_question_pages_are_never_kept(client):
+    opportunity = OpportunityFactory()
+    url = reverse("applications:interest_step", args=[opportunity.slug, "name"])
+
+    client.post(url, {"full_name": "Siobhán O'Brien"})
+    page = client.get(url).content.decode()
+
+    assert 'value="Siobhán O&#x27;Brien"' in page
+    # A visitor without a session gets an empty page, not someone else's answers.
+    assert "Siobhán" not in Client().get(url).content.decode()
 
 
 def test_a_page_built_while_staff_changed_something_is_not_served():

@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.forms import CHECK_ANSWERS
 from applications.models import ExpressionOfInterest
 from involvement.models import PrivacyNotice, PublishedNoticeError
 from opportunities.models import Meeting, Opportunity
@@ -28,7 +29,7 @@ from tests.factories import (
     OpportunityFactory,
     PrivacyNoticeFactory,
 )
-from tests.public_forms import interest_answers
+from tests.public_forms import answer_questions, interest_answers, send_data, send_interest
 
 pytestmark = pytest.mark.django_db
 
@@ -286,12 +287,11 @@ def test_new_expressions_record_the_newly_published_version_and_old_ones_keep_th
     client, staff_client
 ):
     opportunity = OpportunityFactory(slug="patient-flow")
-    form_url = reverse("applications:express_interest", args=[opportunity.slug])
-    client.post(form_url, interest_answers(email="before@example.com"))
+    send_interest(client, opportunity, interest_answers(email="before@example.com"))
     draft = PrivacyNoticeFactory(version="2027-01")
 
     staff_client.post(publish_url(draft))
-    client.post(form_url, interest_answers(email="after@example.com"))
+    send_interest(client, opportunity, interest_answers(email="after@example.com"))
 
     before = ExpressionOfInterest.objects.get(email="before@example.com")
     after = ExpressionOfInterest.objects.get(email="after@example.com")
@@ -319,12 +319,15 @@ def test_an_event_registration_records_the_current_version(client):
 
 def test_the_form_looks_up_the_notice_once_when_sent_and_never_to_show_itself(client):
     opportunity = OpportunityFactory(slug="patient-flow")
-    form_url = reverse("applications:express_interest", args=[opportunity.slug])
+    data = interest_answers(email="siobhan@example.com")
+    answer_questions(client, opportunity, data)
+    check_answers = reverse("applications:interest_step", args=[opportunity.slug, CHECK_ANSWERS])
 
     with CaptureQueriesContext(connection) as shown:
-        html = client.get(form_url).content.decode()
+        page = client.get(check_answers)
     with CaptureQueriesContext(connection) as sent:
-        client.post(form_url, interest_answers(email="siobhan@example.com"))
+        client.post(check_answers, send_data(page, data))
+    html = page.content.decode()
 
     def notice_queries(queries):
         return [q for q in queries.captured_queries if "involvement_privacynotice" in q["sql"]]

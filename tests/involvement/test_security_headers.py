@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from tests.factories import ExpressionOfInterestFactory, OpportunityFactory
-from tests.public_forms import interest_answers
+from tests.public_forms import answer_questions, interest_answers, send_interest
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def every_kind_of_response(client, opportunity, expression):
     yield "home", client.get(reverse("opportunities:home"))
     yield "list", client.get(reverse("opportunities:list"), {"q": "flow"})
     yield "detail", client.get(opportunity.get_absolute_url())
-    form = reverse("applications:express_interest", args=[opportunity.slug])
+    form = reverse("applications:interest_step", args=[opportunity.slug, "name"])
     yield "form", client.get(form)
     yield "form with errors", client.post(form, {})
     yield "manage", client.get(expression.manage_path())
@@ -125,22 +125,22 @@ def no_store(response):
 
 
 def test_personal_pages_are_never_stored(client, opportunity, expression):
-    form = reverse("applications:express_interest", args=[opportunity.slug])
+    form = reverse("applications:interest_step", args=[opportunity.slug, "name"])
     responses = {
         "form": client.get(form),
-        "form with errors": client.post(form, {"full_name": "Siobhán"}),
+        "form with errors": client.post(form, {"full_name": ""}),
+        "a question answered (redirect)": client.post(form, {"full_name": "Siobhán"}),
         "manage": client.get(expression.manage_path()),
         "withdraw": client.post(expression.withdraw_path()),
         "manage, broken link": client.get(
             reverse("applications:manage", args=["not-a-token"])
         ),
     }
-    sent = client.post(
-        form,
-        interest_answers(
-            why_interested="To help.", submission_key="0b9e8a2e-4a1c-4a4e-9a57-5f3c1c7d2a10"
-        ),
+    responses["check your answers"] = answer_questions(
+        client, opportunity, interest_answers(why_interested="To help.")
     )
+    assert responses["check your answers"].status_code == 200
+    sent = send_interest(client, opportunity, interest_answers(why_interested="To help."))
     assert sent.status_code == 302
     responses["form sent (redirect)"] = sent
     responses["confirmation"] = client.get(sent["Location"])
@@ -182,14 +182,9 @@ def test_public_pages_without_personal_data_may_be_cached(client, opportunity):
 
 def test_cookies_are_httponly_and_samesite(client, opportunity):
     # What does not depend on DEBUG; Secure is checked with production settings below.
-    form = reverse("applications:express_interest", args=[opportunity.slug])
+    form = reverse("applications:interest_step", args=[opportunity.slug, "name"])
     csrf = client.get(form).cookies["csrftoken"]
-    sent = client.post(
-        form,
-        interest_answers(
-            why_interested="To help.", submission_key="7d5b3a52-35f8-4a4b-9d1f-0d1f6c1c2b3e"
-        ),
-    )
+    sent = send_interest(client, opportunity, interest_answers(why_interested="To help."))
     session = sent.cookies["sessionid"]
 
     for cookie in (csrf, session):
@@ -209,7 +204,7 @@ call_command("migrate", verbosity=0)
 
 from django.test import Client
 from tests.factories import OpportunityFactory
-from tests.public_forms import interest_answers
+from tests.public_forms import interest_answers, send_interest
 
 opportunity = OpportunityFactory(slug="patient-flow")
 host = "involvement.example.nhs.uk"
@@ -223,11 +218,10 @@ def seen(response):
         "cookies": {name: morsel.OutputString() for name, morsel in response.cookies.items()},
     }
 
-form = "/opportunities/patient-flow/interest/"
 out = {
     "home": seen(https.get("/")),
-    "form": seen(https.get(form)),
-    "sent": seen(https.post(form, interest_answers(why_interested="To help."))),
+    "form": seen(https.get("/opportunities/patient-flow/interest/name/")),
+    "sent": seen(send_interest(https, opportunity, interest_answers(why_interested="To help."))),
     "admin login": seen(https.get("/admin/login/")),
     "plain http": seen(http.get("/opportunities/?q=flow")),
     "healthz over plain http": seen(http.get("/healthz")),

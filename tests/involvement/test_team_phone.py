@@ -42,7 +42,7 @@ def public_pages(opportunity):
         reverse("opportunities:events"),
         reverse("opportunities:glossary"),
         reverse("accessibility"),
-        reverse("applications:express_interest", args=[opportunity.slug]),
+        reverse("applications:interest_step", args=[opportunity.slug, "name"]),
         reverse("applications:manage", args=["not-a-real-link"]),
         "/no-such-page/",
     ]
