@@ -476,3 +476,32 @@ class EqualityMonitoringForm(forms.ModelForm):
             )
             for question in EqualityResponse.QUESTIONS
         ])
+
+
+# A parent's or carer's consent ----------------------------------------------------------------
+
+
+class ParentConsentForm(forms.Form):
+    """The one question on the page a parent's or carer's consent link opens: do they agree?
+    Validates only; the view records the answer."""
+
+    answer = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        choices=[
+            (ExpressionOfInterest.ParentConsent.CONFIRMED, "Yes, I agree"),
+            (ExpressionOfInterest.ParentConsent.REFUSED, "No, I do not agree"),
+        ],
+    )
+
+    def __init__(self, *args, child, **kwargs):
+        super().__init__(*args, **kwargs)
+        question = self.fields["answer"]
+        question.label = f"Do you agree to {child} taking part?"
+        question.error_messages = {
+            "required": f"Select whether you agree to {child} taking part",
+            "invalid_choice": f"Select whether you agree to {child} taking part",
+        }
+        self.helper = public_form_helper(NHSField("answer", size="m"))
+
+    def clean_answer(self):
+        return ExpressionOfInterest.ParentConsent(self.cleaned_data["answer"])
