@@ -466,7 +466,9 @@ def parent_consent(request, token):
     if expression.parent_consent:
         # Answered already: a POST now (another tab, the link used again) changes nothing.
         status = 409 if request.method == "POST" else 200
-        return render(request, "applications/parent_consent_answered.html", context, status)
+        return render(
+            request, "applications/parent_consent_answered.html", context, status=status
+        )
     form = ParentConsentForm(
         request.POST if request.method == "POST" else None, child=expression.full_name
     )
