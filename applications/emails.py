@@ -9,6 +9,8 @@
   (`meeting_message_email`).
 - To an opportunity's contact, about coming meetings nobody is booked on
   (`empty_meetings_email`, from the reminders command).
+- To an under-16's parent or carer, the link to say whether they agree to their child taking
+  part (`parent_consent_email`).
 
 None repeats anything sensitive a person told us, and staff emails hold no personal details.
 """
@@ -78,6 +80,38 @@ def notification_email(expression):
         + reverse("admin:applications_expressionofinterest_change", args=[expression.pk]),
     }
     return build_email("expression_notification", context, to=[opportunity.contact()["email"]])
+
+
+def parent_consent_link_lifetime():
+    """How long the consent link works, in whole days (the setting is in seconds)."""
+    return settings.PARENT_CONSENT_LINK_MAX_AGE // (24 * 60 * 60)
+
+
+def parent_consent_email(expression):
+    """The email to an under-16's parent or carer: what their child asked to take part in, what
+    we will do, and a link to tell us whether they agree.
+
+    Like the confirmation, it repeats nothing the young person told us about themselves (why
+    they are interested, access needs, connection to the trust): only their name, the
+    opportunity and the reference, which the parent or carer needs to know what it is about.
+    """
+    opportunity = expression.opportunity
+    contact = opportunity.contact()
+    days = parent_consent_link_lifetime()
+    context = {
+        **trust_context(),
+        "expression": expression,
+        "opportunity": opportunity,
+        "contact": contact,
+        "consent_url": settings.SITE_URL + expression.parent_consent_path(),
+        "opportunity_url": settings.SITE_URL + opportunity.get_absolute_url(),
+        "link_days": days,
+        "link_expires": long_date(days_from_today(days)),
+    }
+    return build_email(
+        "parent_consent_request", context, to=[expression.parent_consent_email],
+        reply_to=[contact["email"]],
+    )
 
 
 # Booking emails ------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ class InterestQuestionsForm(forms.ModelForm):
             "age_band": "How old are you?",
             "parent_carer_name": "Your parent or carer's full name",
             "parent_carer_contact": "Your parent or carer's email address or phone number",
-            "parent_carer_confirmed": "My parent or carer knows about this and agrees to it",
+            "parent_carer_confirmed": "I have told my parent or carer about this",
             "connection_other": "If other, tell us how you are connected",
             "why_interested": "Why are you interested?",
             "experience": "Is there anything else you would like us to know? (optional)",
@@ -109,7 +109,10 @@ class InterestQuestionsForm(forms.ModelForm):
             "07700 900 982 or +44 20 3312 5259.",
             "age_band": "Some opportunities are for adults, some for young people, "
             "and some for both.",
-            "parent_carer_contact": "We will contact them too, to check they agree.",
+            "parent_carer_contact": (
+                "We will email them a link to tell us whether they agree, or phone them if you "
+                "give a number."
+            ),
             "why_interested": "A few sentences is plenty. You do not need any experience.",
             "experience": "For example, your experience as a patient or carer, or skills you "
             "would like to use. You do not need any.",
@@ -269,7 +272,7 @@ class InterestQuestionsForm(forms.ModelForm):
         if not data.get("parent_carer_confirmed"):
             self.add_error(
                 "parent_carer_confirmed",
-                "Your parent or carer needs to know about this and agree to it",
+                "Tell your parent or carer about this, then tick the box to say you have",
             )
 
     # Choosing "Other" asks for the box beside it; without that choice the box is not kept.
@@ -819,3 +822,32 @@ class EqualityMonitoringForm(forms.ModelForm):
             )
             for question in EqualityResponse.QUESTIONS
         ])
+
+
+# A parent's or carer's consent ----------------------------------------------------------------
+
+
+class ParentConsentForm(forms.Form):
+    """The one question on the page a parent's or carer's consent link opens: do they agree?
+    Validates only; the view records the answer."""
+
+    answer = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        choices=[
+            (ExpressionOfInterest.ParentConsent.CONFIRMED, "Yes, I agree"),
+            (ExpressionOfInterest.ParentConsent.REFUSED, "No, I do not agree"),
+        ],
+    )
+
+    def __init__(self, *args, child, **kwargs):
+        super().__init__(*args, **kwargs)
+        question = self.fields["answer"]
+        question.label = f"Do you agree to {child} taking part?"
+        question.error_messages = {
+            "required": f"Select whether you agree to {child} taking part",
+            "invalid_choice": f"Select whether you agree to {child} taking part",
+        }
+        self.helper = public_form_helper(NHSField("answer", size="m"))
+
+    def clean_answer(self):
+        return ExpressionOfInterest.ParentConsent(self.cleaned_data["answer"])

@@ -17,6 +17,7 @@ import holidays
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,9 @@ from .equality import EqualityResponse, current_year  # noqa: F401
 # Crockford's base32 without I, L, O, U: easy to read aloud on the phone and hard to mistype.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 MANAGE_LINK_SALT = "applications.manage-expression"
+# A different salt from the manage link's: a parent's or carer's consent link signs the same
+# reference, and must never open the young person's manage page, nor theirs the consent page.
+PARENT_CONSENT_LINK_SALT = "applications.parent-consent"
 
 
 def new_reference():
@@ -46,6 +50,29 @@ def choice_labels(values, choices):
     known = [choice.value for choice in choices if choice.value in values]
     unknown = [value for value in values if value not in labels]
     return [labels[value] for value in known] + unknown
+
+
+def contact_kind(value):
+    """Whether a parent's or carer's contact (one box on the form, "email address or phone
+    number") is an "email" address or a "phone" number; "" when it is neither, and staff
+    need to ask the young person.
+
+    An email address is one Django would accept; a phone number is anything else with at least
+    seven digits and nothing but digits, spaces, brackets, dots, dashes and a leading +
+    (people write UK and overseas numbers many ways)."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        validate_email(value)
+    except ValidationError:
+        pass
+    else:
+        return "email"
+    digits = sum(character.isdigit() for character in value)
+    if digits >= 7 and all(character in "0123456789 +-().ext" for character in value.lower()):
+        return "phone"
+    return ""
 
 
 class InvalidMove(ValidationError):
@@ -142,6 +169,16 @@ class ExpressionOfInterestQuerySet(models.QuerySet):
             first_contacted_at__isnull=True,
             submitted_at__lt=submitted_before_for_overdue(today),
         )
+
+    def by_parent_consent(self, state):
+        """Those whose parent or carer consent is `state` (ExpressionOfInterest.ConsentState):
+        waiting means an under-16 with no answer yet, whose details we still have."""
+        Model = ExpressionOfInterest
+        if state == Model.ConsentState.WAITING:
+            return self.filter(
+                age_band=Model.AgeBand.UNDER_16, parent_consent="", anonymised_at__isnull=True
+            )
+        return self.filter(parent_consent=state)
 
     def for_staff(self, user):
         """What a member of staff may see: everything for the involvement team and superusers,
@@ -242,6 +279,25 @@ class ExpressionOfInterest(models.Model):
         PHONE = "phone", "Phone"
         EITHER = "either", "Either"
 
+    class ParentConsent(models.TextChoices):
+        """A parent's or carer's answer, once we have one (blank until then)."""
+
+        CONFIRMED = "confirmed", "Confirmed"
+        REFUSED = "refused", "Refused"
+
+    class ConsentState(models.TextChoices):
+        """What staff see: an under-16 is waiting until their parent or carer answers."""
+
+        WAITING = "waiting", "Waiting"
+        CONFIRMED = "confirmed", "Confirmed"
+        REFUSED = "refused", "Refused"
+
+    class ConsentMethod(models.TextChoices):
+        LINK = "link", "By the link in our email"
+        PHONE = "phone", "By phone"
+        IN_PERSON = "in_person", "In person"
+        IN_WRITING = "in_writing", "In writing (a letter or an email to the team)"
+
     class Connection(models.TextChoices):
         PATIENT = "patient", "I am, or have been, a patient"
         CARER = "carer", "I am a carer or family member of a patient"
@@ -281,8 +337,37 @@ class ExpressionOfInterest(models.Model):
     parent_carer_contact = models.CharField(
         "parent or carer's email or phone", max_length=200, blank=True
     )
+    # What the young person ticked: "my parent or carer knows about this and agrees to it".
+    # Their word, not the parent's or carer's: that is `parent_consent`.
     parent_carer_confirmed = models.BooleanField(
         "parent or carer agrees", default=False
+    )
+    # The parent's or carer's own answer, for an under-16: by the link we email them
+    # (`parent_consent_token`), or taken by staff by phone and recorded in the admin. Blank is
+    # no answer yet. Each has a database default too, so rows written without Django (the
+    # bench's COPY) still get one.
+    parent_consent = models.CharField(
+        "parent or carer consent", max_length=10, choices=ParentConsent.choices, blank=True,
+        default="", db_default="",
+    )
+    parent_consent_method = models.CharField(
+        "how consent was given", max_length=12, choices=ConsentMethod.choices, blank=True,
+        default="", db_default="",
+    )
+    parent_consent_at = models.DateTimeField("when consent was given", null=True, blank=True)
+    parent_consent_given_by = models.CharField(
+        "who gave consent", max_length=200, blank=True, default="", db_default="",
+    )
+    parent_consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", help_text="The member of staff who took it, when not by the link.",
+    )
+    parent_consent_note = models.TextField(
+        "note about consent", blank=True, default="", db_default=""
+    )
+    # When we last emailed the parent or carer the link: empty when never (a phone number).
+    parent_consent_requested_at = models.DateTimeField(
+        "consent email sent", null=True, blank=True
     )
     connections = models.JSONField("connection to the trust", default=list)
     connection_other = models.CharField(max_length=200, blank=True)
@@ -367,6 +452,133 @@ class ExpressionOfInterest(models.Model):
     def is_under_16(self):
         return self.age_band == self.AgeBand.UNDER_16
 
+    # Parent or carer consent ---------------------------------------------------------------------
+
+    # An under-16 goes no further than "Contacted" (and is invited to no meeting) until their
+    # parent or carer has agreed: the briefing and taster meetings are where they take part.
+    NEEDS_PARENT_CONSENT = (Status.BRIEFING, Status.TASTER, Status.JOINED)
+
+    @property
+    def parent_contact_kind(self):
+        """"email", "phone" or "" (see `contact_kind`), for an under-16's parent or carer."""
+        return contact_kind(self.parent_carer_contact) if self.is_under_16 else ""
+
+    @property
+    def parent_consent_email(self):
+        """The address to email the consent link to, or "" when there is none to use."""
+        if self.anonymised_at or self.parent_contact_kind != "email":
+            return ""
+        return self.parent_carer_contact.strip()
+
+    @property
+    def parent_consent_state(self):
+        """A ConsentState for an under-16 whose details we still have; None otherwise."""
+        if not self.is_under_16 or self.anonymised_at:
+            return None
+        return self.ConsentState(self.parent_consent or self.ConsentState.WAITING)
+
+    def parent_consent_refusal(self, status):
+        """Why this expression cannot move to `status` (or be invited to a meeting, as
+        `Status.BRIEFING`) for want of a parent's or carer's agreement, saying what to do;
+        "" when nothing stands in the way. The one place this rule lives."""
+        state = self.parent_consent_state
+        if status not in self.NEEDS_PARENT_CONSENT or state in (None, self.ConsentState.CONFIRMED):
+            return ""
+        wanted = self.Status(status).label
+        if state == self.ConsentState.REFUSED:
+            return (
+                f"{self.reference} cannot move to “{wanted}”: their parent or carer does not "
+                "agree to them taking part. Move it to “Not progressed”, or, if they change "
+                "their mind, record their consent under “Parent or carer consent”."
+            )
+        if self.parent_contact_kind == "email":
+            how = (
+                "They have been emailed a link to agree: wait for their answer, resend the "
+                "email, or record consent they gave by phone"
+            )
+        else:
+            how = "Phone them and record their consent"
+        return (
+            f"{self.reference} cannot move to “{wanted}” yet: they are under 16, and their "
+            f"parent or carer has not agreed. {how} under “Parent or carer consent”."
+        )
+
+    def parent_consent_email_refusal(self):
+        """Why staff cannot send the consent email (again) now, saying what to do; or ""."""
+        if self.parent_consent_state is None:
+            return f"{self.reference} is not under 16: no consent is needed."
+        if self.parent_consent:
+            return (
+                f"{self.reference}'s parent or carer has already answered "
+                f"({self.parent_consent_state.label.lower()}): no email was sent."
+            )
+        if not self.parent_consent_email:
+            return (
+                f"{self.reference}'s parent or carer gave no email address: phone them on "
+                f"{self.parent_carer_contact or 'the number the young person gives you'} "
+                "and record their consent."
+            )
+        return ""
+
+    def record_parent_consent(self, answer, *, method, at=None, given_by="", by=None, note=""):
+        """Record a parent's or carer's answer: by the link (`by` None) or taken by staff.
+
+        A later answer replaces an earlier one (a parent may change their mind by phone).
+        """
+        self.parent_consent = self.ParentConsent(answer)
+        self.parent_consent_method = self.ConsentMethod(method)
+        self.parent_consent_at = at or timezone.now()
+        self.parent_consent_given_by = given_by.strip() or self.parent_carer_name
+        self.parent_consent_recorded_by = by
+        self.parent_consent_note = note.strip()
+        self.save(update_fields=[
+            "parent_consent", "parent_consent_method", "parent_consent_at",
+            "parent_consent_given_by", "parent_consent_recorded_by", "parent_consent_note",
+            "updated_at",
+        ])
+        return self
+
+    def answer_parent_consent(self, answer):
+        """The parent or carer answers by the link in our email. The link answers once: True
+        when this answer was recorded, False when an answer was already there (a second tab,
+        a double click, the link used again), which is then left as it was."""
+        with transaction.atomic():
+            answered = (
+                type(self).objects.select_for_update()
+                .only("parent_consent").get(pk=self.pk).parent_consent
+            )
+            if answered:
+                self.parent_consent = answered
+                return False
+            self.record_parent_consent(answer, method=self.ConsentMethod.LINK)
+        return True
+
+    def parent_consent_token(self):
+        return signing.dumps(self.reference, salt=PARENT_CONSENT_LINK_SALT, compress=True)
+
+    def parent_consent_path(self):
+        return reverse("applications:parent_consent", args=[self.parent_consent_token()])
+
+    @classmethod
+    def from_parent_consent_token(cls, token):
+        """The under-16's expression a consent link is for, or None if the link is tampered
+        or expired, or there is no longer anything to agree to (their details were removed,
+        or their parent's or carer's contact is no longer an email address)."""
+        try:
+            reference = signing.loads(
+                token, salt=PARENT_CONSENT_LINK_SALT,
+                max_age=settings.PARENT_CONSENT_LINK_MAX_AGE,
+            )
+        except signing.BadSignature:  # includes SignatureExpired
+            return None
+        expression = (
+            cls.objects.with_personal_details()
+            .select_related("opportunity__programme", "meeting")
+            .filter(reference=reference, age_band=cls.AgeBand.UNDER_16)
+            .first()
+        )
+        return expression if expression and expression.parent_consent_email else None
+
     # Connections and access needs are stored as codes; people read them as the form said them.
     def connection_labels(self):
         return choice_labels(self.connections, self.Connection)
@@ -385,8 +597,9 @@ class ExpressionOfInterest(models.Model):
     def allowed_moves(self):
         """The statuses this expression can move to now, in pipeline order."""
         moves = []
-        if self.status in self.NEXT_STAGE:
-            moves.append(self.NEXT_STAGE[self.status])
+        next_stage = self.NEXT_STAGE.get(self.status)
+        if next_stage and not self.parent_consent_refusal(next_stage):
+            moves.append(next_stage)
         if self.is_open:
             moves.append(self.Status.NOT_PROGRESSED)
         if self.is_open or self.status == self.Status.JOINED:
@@ -403,10 +616,14 @@ class ExpressionOfInterest(models.Model):
         status = self.Status(status)
         reason = reason.strip()
         with transaction.atomic():
-            current = (
-                type(self).objects.select_for_update().only("status").get(pk=self.pk).status
+            locked = (
+                type(self).objects.select_for_update()
+                .only("status", "parent_consent").get(pk=self.pk)
             )
+            current = locked.status
             self.status = current
+            # A parent's or carer's answer may have come (or changed) since this was loaded.
+            self.parent_consent = locked.parent_consent
             if status not in self.allowed_moves():
                 raise InvalidMove(self._refusal(status))
             self.check_meeting_behind(status, reason)
@@ -437,6 +654,9 @@ class ExpressionOfInterest(models.Model):
             return f"This expression of interest is already at “{current}”."
         if not self.is_open and self.status != self.Status.JOINED:
             return f"This expression of interest has ended (“{current}”), so it cannot move."
+        consent = self.parent_consent_refusal(status)
+        if consent:
+            return consent
         next_stage = self.NEXT_STAGE.get(self.status)
         hint = f" The next step is “{self.Status(next_stage).label}”." if next_stage else ""
         return f"You cannot move an expression of interest from “{current}” to “{wanted}”.{hint}"
@@ -617,6 +837,10 @@ class ExpressionOfInterest(models.Model):
                     f"{self.reference} already has a booking for this meeting "
                     f"({existing.get_status_display().lower()})."
                 )
+            # A briefing or taster meeting is taking part: an under-16 needs consent first.
+            consent = self.parent_consent_refusal(self.Status.BRIEFING)
+            if consent:
+                raise BookingError(consent)
             if self.status == self.Status.NEW:
                 self.move_to(self.Status.CONTACTED, by=by, reason=f"Invited to {meeting}")
             booking = Booking.book(meeting, self, invited_by=by, status=Booking.Status.INVITED)

@@ -46,7 +46,7 @@ Status = ExpressionOfInterest.Status
 
 # Every personal field of an expression of interest, and what it becomes. What is left
 # (reference, opportunity, meeting, dates, status, age band, assignment, preferred contact
-# method, consent and its notice version) says nothing about who the person was.
+# method, privacy consent and its notice version) says nothing about who the person was.
 ANONYMISED = {
     "full_name": "",
     "email": "",
@@ -54,6 +54,15 @@ ANONYMISED = {
     "parent_carer_name": "",
     "parent_carer_contact": "",
     "parent_carer_confirmed": False,
+    # The parent's or carer's answer, and everything about how it was given: it names them,
+    # and says something about the young person.
+    "parent_consent": "",
+    "parent_consent_method": "",
+    "parent_consent_at": None,
+    "parent_consent_given_by": "",
+    "parent_consent_recorded_by": None,
+    "parent_consent_note": "",
+    "parent_consent_requested_at": None,
     "connections": [],
     "connection_other": "",
     "why_interested": "",

@@ -66,6 +66,18 @@ FACTS = {
     "parent_carer_name": lambda e: e.parent_carer_name,
     "parent_carer_contact": lambda e: e.parent_carer_contact,
     "parent_carer_confirmed": lambda e: yes_no(e.parent_carer_confirmed),
+    "parent_consent": lambda e: (
+        e.parent_consent_state.label if e.parent_consent_state else ""
+    ),
+    "parent_consent_method": lambda e: e.get_parent_consent_method_display(),
+    "parent_consent_at": lambda e: spreadsheet_time(e.parent_consent_at),
+    "parent_consent_given_by": lambda e: e.parent_consent_given_by,
+    # Staff are named by role only: their names are their own personal data.
+    "parent_consent_recorded_by": lambda e: (
+        "A member of the involvement team" if e.parent_consent_recorded_by_id else ""
+    ),
+    "parent_consent_note": lambda e: e.parent_consent_note,
+    "parent_consent_requested": lambda e: spreadsheet_time(e.parent_consent_requested_at),
     "connections": lambda e: "; ".join(e.connection_labels()),
     "connection_other": lambda e: e.connection_other,
     "why_interested": lambda e: e.why_interested,
@@ -133,6 +145,13 @@ SUBJECT_ACCESS = [
     ("parent_or_carer_name", "parent_carer_name"),
     ("parent_or_carer_contact", "parent_carer_contact"),
     ("parent_or_carer_agreed", "parent_carer_confirmed"),
+    ("parent_or_carer_consent", "parent_consent"),
+    ("parent_or_carer_consent_email_sent", "parent_consent_requested"),
+    ("parent_or_carer_consent_how", "parent_consent_method"),
+    ("parent_or_carer_consent_when", "parent_consent_at"),
+    ("parent_or_carer_consent_given_by", "parent_consent_given_by"),
+    ("parent_or_carer_consent_recorded_by", "parent_consent_recorded_by"),
+    ("parent_or_carer_consent_note", "parent_consent_note"),
     ("connection_to_the_trust", "connections"),
     ("connection_other", "connection_other"),
     ("why_interested", "why_interested"),

@@ -5,6 +5,8 @@
   killed after the confirmation has gone never sends it again);
 - `send_meeting_message`: one person's copy of a message staff wrote to everyone booked on a
   meeting, from its register (queued by `queue_meeting_message`, one task per person);
+- `send_parent_consent_email`: to an under-16's parent or carer, the link to say whether they
+  agree (queued with the other emails about a new expression, and when staff resend it);
 - `send_booking_email`: one email to a booked person, an invitation, a registration, a place on
   the waiting list, a place that has come up, or a reminder (queued by `queue_booking_email`,
   from the views, `Booking.cancel`, `ExpressionOfInterest.invite_to` and the reminders).
@@ -24,6 +26,7 @@ import logging
 import smtplib
 
 from django.db import transaction
+from django.utils import timezone
 from django_tasks import task
 
 from .emails import (
@@ -31,6 +34,7 @@ from .emails import (
     confirmation_email,
     meeting_message_email,
     notification_email,
+    parent_consent_email,
 )
 from .models import Booking, ExpressionOfInterest, MeetingMessage
 
@@ -145,6 +149,71 @@ def queue_expression_emails(expression):
     # robust: by the time this runs the expression is saved. If queueing fails (the task table
     # cannot be written, say), Django logs the error and the person still sees that we have
     # their expression; staff find it in the admin either way.
+    transaction.on_commit(enqueue, robust=True)
+    # An under-16's parent or carer is asked whether they agree, when we have their email
+    # address (a phone number is for staff to ring). Not for event registrations: a place at
+    # an event is booked at once, and has no pipeline for consent to hold back.
+    if expression.meeting_id is None and expression.parent_consent_email:
+        queue_parent_consent_email(expression)
+
+
+class ParentConsentEmailError(Exception):
+    """The consent email could not be sent. Names the expression's id and the error's kind."""
+
+
+@task()
+def send_parent_consent_email(expression_id):
+    """Email an under-16's parent or carer the link to say whether they agree, and record
+    when. Returns how many were sent: 0 when there is no one to send it to (erased, or their
+    contact is not an email address) or they have already answered."""
+    expression = (
+        ExpressionOfInterest.objects.with_personal_details()
+        .select_related("opportunity__programme")
+        .filter(pk=expression_id)
+        .first()
+    )
+    if expression is None or not expression.parent_consent_email:
+        logger.info(
+            "Expression of interest id=%s has no parent or carer email address (or was "
+            "erased): no consent email sent.", expression_id,
+        )
+        return 0
+    if expression.parent_consent:
+        # They answered between queueing and sending: a request now would confuse them.
+        logger.info(
+            "Expression of interest id=%s: the parent or carer has answered, no consent "
+            "email sent.", expression_id,
+        )
+        return 0
+    try:
+        sent = parent_consent_email(expression).send()
+    except Exception as error:
+        description = describe_error(error)
+        logger.warning(
+            "Could not send the consent email for expression of interest id=%s: %s",
+            expression_id, description,
+        )
+        raise ParentConsentEmailError(
+            f"Could not send the consent email for expression of interest id={expression_id}: "
+            f"{description}"
+        ) from None
+    ExpressionOfInterest.objects.filter(pk=expression_id).update(
+        parent_consent_requested_at=timezone.now()
+    )
+    logger.info("Sent the consent email for expression of interest id=%s", expression_id)
+    return sent
+
+
+def queue_parent_consent_email(expression):
+    """Queue the consent email to an under-16's parent or carer, once the transaction commits.
+    Only the expression's primary key goes into the task."""
+    expression_id = expression.pk
+    if expression_id is None:
+        raise ValueError("Save the expression of interest before queueing its consent email.")
+
+    def enqueue():
+        send_parent_consent_email.enqueue(expression_id)
+
     transaction.on_commit(enqueue, robust=True)
 
 

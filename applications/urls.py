@@ -20,6 +20,7 @@ urlpatterns = [
         views.booking_calendar,
         name="booking_calendar",
     ),
+    path("interest/consent/<str:token>/", views.parent_consent, name="parent_consent"),
     path("events/<int:pk>/register/", views.register_for_event, name="register_for_event"),
     path(
         "events/<int:pk>/register/sent/", views.registration_sent, name="registration_sent"

@@ -29,6 +29,7 @@ from .forms import (
     INTEREST_STEPS,
     EqualityMonitoringForm,
     EventRegistrationForm,
+    ParentConsentForm,
 )
 from .models import Booking, BookingError, ExpressionOfInterest, InvalidMove
 from .tasks import queue_booking_email, queue_expression_emails
@@ -767,6 +768,51 @@ def booking_calendar(request, token, pk):
     )
     response["Content-Disposition"] = f'attachment; filename="{ics_filename(booking.meeting)}"'
     return response
+
+
+# A parent's or carer's consent, from the link in our email -----------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def parent_consent(request, token):
+    """An under-16's parent or carer says whether they agree to their child taking part.
+
+    The page says what their child signed up for and what we will do, then asks the one
+    question. The link answers once: afterwards (or once staff have recorded an answer taken
+    by phone) it says what the answer was and how to change it. A tampered or expired link
+    gets the "link does not work" page.
+    """
+    expression = ExpressionOfInterest.from_parent_consent_token(token)
+    if expression is None:
+        return render(request, "applications/parent_consent_link_invalid.html", status=404)
+    context = {
+        "expression": expression,
+        "opportunity": expression.opportunity,
+        "contact": expression.opportunity.contact(),
+    }
+    if expression.parent_consent:
+        # Answered already: a POST now (another tab, the link used again) changes nothing.
+        status = 409 if request.method == "POST" else 200
+        return render(
+            request, "applications/parent_consent_answered.html", context, status=status
+        )
+    form = ParentConsentForm(
+        request.POST if request.method == "POST" else None, child=expression.full_name
+    )
+    if form.is_valid():
+        if expression.answer_parent_consent(form.cleaned_data["answer"]):
+            logger.info(
+                "Parent or carer consent for %s: %s by the link",
+                expression.reference, expression.parent_consent,
+            )
+        return redirect("applications:parent_consent", token=token)
+    return render(
+        request,
+        "applications/parent_consent.html",
+        {**context, "form": form},
+        status=400 if form.is_bound else 200,
+    )
 
 
 # Booking links: accept or decline a place at a meeting, from an email -----------------------

@@ -202,6 +202,11 @@ RETENTION_ENDED_MONTHS = env.int("RETENTION_ENDED_MONTHS", default=12)
 RETENTION_LAY_PARTNER_YEARS = env.int("RETENTION_LAY_PARTNER_YEARS", default=6)
 # How long the "manage my expression of interest" link in the confirmation email works.
 MANAGE_LINK_MAX_AGE = env.int("MANAGE_LINK_MAX_AGE_DAYS", default=180) * 24 * 60 * 60
+# How long the link emailed to an under-16's parent or carer, to say whether they agree,
+# works. Staff can send a new one from the admin.
+PARENT_CONSENT_LINK_MAX_AGE = (
+    env.int("PARENT_CONSENT_LINK_MAX_AGE_DAYS", default=30) * 24 * 60 * 60
+)
 # Expressions of interest one address may send in RATE_LIMIT_WINDOW seconds: generous for a
 # person (or a family sharing a connection), tight for a bot.
 EXPRESSION_RATE_LIMIT = env.int("EXPRESSION_RATE_LIMIT", default=10)

@@ -148,6 +148,13 @@ def _sent_session(client, key, reference):
     session.save()
 
 
+def _under_16(expression):
+    ExpressionOfInterest.objects.filter(pk=expression.pk).update(
+        age_band=ExpressionOfInterest.AgeBand.UNDER_16, parent_carer_name="Mary O'Brien",
+        parent_carer_contact="mary@example.com",
+    )
+
+
 # Each public URL name: (budget, its address, and what must happen first, outside the count).
 # `rows` is what build() returned.
 PUBLIC_PAGES = {
@@ -208,6 +215,12 @@ PUBLIC_PAGES = {
         args=[rows["expression"].manage_token(), rows["expression"].bookings.get().pk]), None),
     "applications:booking_respond": (2, lambda rows: reverse(
         "applications:booking_respond", args=[rows["booking"].token("accept"), "accept"]), None),
+    # The expression with its opportunity and programme (an under-16's, made so first).
+    "applications:parent_consent": (
+        1,
+        lambda rows: rows["expression"].parent_consent_path(),
+        lambda client, rows: _under_16(rows["expression"]),
+    ),
     "applications:equality": (0, lambda rows: reverse("applications:equality"), None),
     "applications:equality_thanks": (0, lambda rows: reverse("applications:equality_thanks"),
                                      None),

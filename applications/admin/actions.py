@@ -13,6 +13,7 @@ from involvement.admin_common import render_admin_page
 from ..bookings import BookingError
 from ..models import Booking, ExpressionOfInterest, InvalidMove
 from ..spreadsheets import export_csv
+from ..tasks import queue_parent_consent_email
 from .display import status_tag
 from .forms import InviteForm, NotProgressedForm
 from .register import access_needs
@@ -98,6 +99,29 @@ def invite_to_meeting(model_admin, request, queryset):
         },
         model_admin=model_admin,
     )
+
+
+@admin.action(
+    description="Resend the parent or carer consent email to the selected", permissions=["move"]
+)
+def resend_parent_consent_email(model_admin, request, queryset):
+    sent, refused = 0, []
+    for expression in queryset.order_by("pk"):
+        refusal = expression.parent_consent_email_refusal()
+        if refusal:
+            refused.append(refusal)
+            continue
+        queue_parent_consent_email(expression)
+        model_admin.log_change(request, expression, "Parent or carer consent email resent.")
+        sent += 1
+    if sent:
+        model_admin.message_user(
+            request, f"Consent email resent to {sent} parent(s) or carer(s).", messages.SUCCESS
+        )
+    if refused:
+        model_admin.message_user(
+            request, f"{len(refused)} not sent: " + " ".join(refused), messages.ERROR
+        )
 
 
 @admin.action(description="Export the selected as a spreadsheet (CSV)", permissions=["export"])

@@ -21,6 +21,20 @@ def status_tag(expression):
     )
 
 
+# A parent's or carer's consent, as a tag; the state is always written in it too.
+CONSENT_COLOURS = {"waiting": "yellow", "confirmed": "green", "refused": "red"}
+
+
+def consent_tag(expression):
+    """"Confirmed", "Waiting" or "Refused" for an under-16; "" for anyone else."""
+    state = expression.parent_consent_state
+    if state is None:
+        return ""
+    return format_html(
+        '<strong class="eoi-tag eoi-tag--{}">{}</strong>', CONSENT_COLOURS[state], state.label
+    )
+
+
 def bulleted(items):
     if not items:
         return "None given"

@@ -29,12 +29,14 @@ from .actions import (
     invite_to_meeting,
     mark_contacted,
     not_progressed,
+    resend_parent_consent_email,
 )
-from .display import bulleted, person_name, status_tag
+from .display import bulleted, consent_tag, person_name, status_tag
 from .filters import (
     AssignedFilter,
     KindFilter,
     OpportunityFilter,
+    ParentConsentFilter,
     ProgrammeFilter,
     WaitingFilter,
 )
@@ -45,9 +47,10 @@ from .personal_data import record_viewing
 
 @admin.register(ExpressionOfInterest)
 class ExpressionOfInterestAdmin(admin.ModelAdmin):
-    # Nine facts in six columns, so the table fits beside the admin's navigation and filters
+    # Ten facts in six columns, so the table fits beside the admin's navigation and filters
     # on a 1280-pixel laptop: reference and age band sit under the name, the programme under
-    # the opportunity.
+    # the opportunity, an under-16's parent or carer consent under the status (which it holds
+    # back).
     list_display = [
         "person", "opportunity_and_programme", "status_tag", "submitted",
         "working_days_waiting", "assigned",
@@ -59,6 +62,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
         ("opportunity", OpportunityFilter),
         ("opportunity__kind", KindFilter),
         "age_band",
+        ParentConsentFilter,
         AssignedFilter,
         WaitingFilter,
     ]
@@ -69,7 +73,10 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
     empty_value_display = "–"
     search_fields = ["reference", "full_name", "email", "phone"]
     search_help_text = "Search by reference, name, email address or phone number."
-    actions = [assign_to_me, mark_contacted, invite_to_meeting, not_progressed, export_as_csv]
+    actions = [
+        assign_to_me, mark_contacted, invite_to_meeting, not_progressed,
+        resend_parent_consent_email, export_as_csv,
+    ]
     inlines = [BookingInline, StaffNoteInline, StatusChangeInline]
     change_form_template = "admin/applications/expressionofinterest/change_form.html"
 
@@ -82,7 +89,10 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
     ]
     parent_fieldset = (
         "Parent or carer",
-        {"fields": ["parent_carer_name", "parent_carer_contact", "parent_carer_agrees"]},
+        {"fields": [
+            "parent_carer_name", "parent_carer_contact", "parent_carer_agrees",
+            "parent_consent_given",
+        ]},
     )
     fieldsets_after_parent = [
         ("Why they are interested", {"fields": [
@@ -98,7 +108,8 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
     readonly_fields = [
         "full_name", "email_link", "phone", "preferred_contact", "age_band",
         "parent_carer_name", "parent_carer_contact", "parent_carer_agrees",
-        "connection_list", "other_connection", "why_interested", "experience",
+        "parent_consent_given", "connection_list", "other_connection", "why_interested",
+        "experience",
         "access_need_list", "access_needs_other", "availability",
         "privacy_agreed", "privacy_notice_link",
     ]
@@ -119,7 +130,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
         # Another programme's expression is "not found", the same as one that does not exist,
         # rather than Django's redirect to the admin home page.
         queryset = self.get_queryset(request).select_related(
-            "opportunity__programme", "meeting", "assigned_to"
+            "opportunity__programme", "meeting", "assigned_to", "parent_consent_recorded_by"
         )
         model = queryset.model
         field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
@@ -186,7 +197,13 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_tag(self, expression):
-        return status_tag(expression)
+        consent = consent_tag(expression)
+        if not consent:
+            return status_tag(expression)
+        return format_html(
+            '{}<span class="eoi-sub">Parent or carer consent: {}</span>',
+            status_tag(expression), consent,
+        )
 
     @admin.display(description="Submitted", ordering="submitted_at")
     def submitted(self, expression):
@@ -277,6 +294,19 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
             ),
             "can_invite": expression.can_be_invited,
             "undo": views.undo_offer(self, request, expression),
+            "consent_tag": consent_tag(expression),
+            # Why the next stage is not offered, when it is consent that holds it back.
+            "consent_hint": expression.parent_consent_refusal(
+                ExpressionOfInterest.NEXT_STAGE.get(expression.status)
+            ),
+            "parent_consent_url": reverse(
+                f"{self.admin_site.name}:applications_expressionofinterest_parent_consent",
+                args=[expression.pk],
+            ),
+            "resend_consent_url": reverse(
+                f"{self.admin_site.name}:applications_expressionofinterest_resend_consent",
+                args=[expression.pk],
+            ),
             "booking_forms": self._booking_forms(request, expression),
             "summary_bookings": expression.bookings.select_related("meeting"),
             **(extra_context or {}),
@@ -313,9 +343,13 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
             return "None given: they want a phone call"
         return format_html('<a href="mailto:{}">{}</a>', expression.email, expression.email)
 
-    @admin.display(description="Parent or carer agrees")
+    @admin.display(description="They told us their parent or carer agrees")
     def parent_carer_agrees(self, expression):
         return "Yes" if expression.parent_carer_confirmed else "No"
+
+    @admin.display(description="Parent or carer consent")
+    def parent_consent_given(self, expression):
+        return consent_tag(expression) or "Not needed: they are not under 16"
 
     @admin.display(description="Agreed to the privacy notice")
     def privacy_agreed(self, expression):
@@ -353,6 +387,16 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
             path("<path:object_id>/move/", page(views.move), name=f"{prefix}_move"),
             path("<path:object_id>/undo/", page(views.undo), name=f"{prefix}_undo"),
             path("<path:object_id>/invite/", page(views.invite), name=f"{prefix}_invite"),
+            path(
+                "<path:object_id>/parent-consent/",
+                page(views.parent_consent),
+                name=f"{prefix}_parent_consent",
+            ),
+            path(
+                "<path:object_id>/parent-consent/resend/",
+                page(views.resend_parent_consent),
+                name=f"{prefix}_resend_consent",
+            ),
             path(
                 "<path:object_id>/bookings/<int:booking_id>/",
                 page(views.record_booking),

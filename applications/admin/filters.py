@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from ..models import FIRST_CONTACT_WORKING_DAYS
+from ..models import FIRST_CONTACT_WORKING_DAYS, ExpressionOfInterest
 
 
 class AssignedFilter(admin.SimpleListFilter):
@@ -32,6 +32,21 @@ class WaitingFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "overdue":
             return queryset.overdue(timezone.localdate())
+        return queryset
+
+
+class ParentConsentFilter(admin.SimpleListFilter):
+    """Under-16s by their parent's or carer's consent: waiting, confirmed or refused."""
+
+    title = "parent or carer consent"
+    parameter_name = "parent_consent"
+
+    def lookups(self, request, model_admin):
+        return ExpressionOfInterest.ConsentState.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ExpressionOfInterest.ConsentState.values:
+            return queryset.by_parent_consent(self.value())
         return queryset
 
 

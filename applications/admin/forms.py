@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from involvement.formats import staff_name
 from opportunities.models import Meeting
@@ -128,6 +129,61 @@ class InviteForm(forms.Form):
 
     def clean_meeting(self):
         return self.meetings[int(self.cleaned_data["meeting"])]
+
+
+class ParentConsentForm(forms.Form):
+    """Consent a parent or carer gave the team (by phone, say), as staff record it."""
+
+    answer = forms.ChoiceField(
+        label="Their answer",
+        widget=forms.RadioSelect,
+        choices=[
+            (ExpressionOfInterest.ParentConsent.CONFIRMED, "They agree"),
+            (ExpressionOfInterest.ParentConsent.REFUSED, "They do not agree"),
+        ],
+        error_messages={"required": "Choose whether they agree."},
+    )
+    given_by = forms.CharField(
+        label="Who gave it",
+        max_length=200,
+        help_text="The parent's or carer's name, as they gave it.",
+        error_messages={"required": "Enter the name of the parent or carer who answered."},
+    )
+    method = forms.ChoiceField(
+        label="How",
+        widget=forms.RadioSelect,
+        # The link is the parent's or carer's own way: staff record the others.
+        choices=[
+            choice for choice in ExpressionOfInterest.ConsentMethod.choices
+            if choice[0] != ExpressionOfInterest.ConsentMethod.LINK
+        ],
+        initial=ExpressionOfInterest.ConsentMethod.PHONE,
+        error_messages={"required": "Choose how they gave their answer."},
+    )
+    at = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="UK time.",
+        error_messages={
+            "required": "Enter when they gave their answer.",
+            "invalid": "Enter the date and time they gave their answer.",
+        },
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="For example, the number you called, or anything they asked for.",
+    )
+
+    def clean_at(self):
+        at = self.cleaned_data["at"]
+        if at > timezone.now():
+            raise forms.ValidationError("When they answered cannot be in the future.")
+        return at
+
+    def clean_given_by(self):
+        return " ".join(self.cleaned_data["given_by"].split())
 
 
 class StaffChoiceField(forms.ModelChoiceField):

@@ -9,6 +9,9 @@ of interest here either.
 - undo: a button on the change page undoes the last move, for a few minutes after it;
 - invite: choose a briefing or taster meeting, then invite the person to it;
 - record_booking: a booking's buttons (attended, did not attend, cancel);
+- parent_consent: record an under-16's parent's or carer's consent taken by phone (or in
+  person, or in writing);
+- resend_parent_consent: email the parent or carer the consent link again;
 - assignees: the "assigned to" autocomplete's answers;
 - equality_report: the equality monitoring report, which sits here only because staff work here.
 """
@@ -29,9 +32,10 @@ from involvement.formats import staff_name
 from ..bookings import BookingError
 from ..equality import EqualityResponse
 from ..models import Booking, ExpressionOfInterest, InvalidMove
+from ..tasks import queue_parent_consent_email
 from .actions import invite as invite_and_log
-from .display import status_tag
-from .forms import InviteForm, MoveForm, assignable_staff
+from .display import consent_tag, status_tag
+from .forms import InviteForm, MoveForm, ParentConsentForm, assignable_staff
 from .register import access_needs
 
 Status = ExpressionOfInterest.Status
@@ -230,6 +234,79 @@ def record_booking(model_admin, request, object_id, booking_id):
         )
     model_admin.message_user(request, message, messages.SUCCESS)
     return back
+
+
+def parent_consent(model_admin, request, object_id):
+    """Record the answer an under-16's parent or carer gave the team: who, when and how."""
+    expression = _expression_to_act_on(model_admin, request, object_id)
+    back = change_url(model_admin, expression)
+    if not expression.is_under_16:
+        model_admin.message_user(
+            request, f"{expression.reference} is not under 16: no consent is needed.",
+            messages.ERROR,
+        )
+        return HttpResponseRedirect(back)
+    form = ParentConsentForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "given_by": expression.parent_carer_name,
+            "at": timezone.localtime().replace(second=0, microsecond=0),
+        },
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        expression.record_parent_consent(
+            data["answer"], method=data["method"], at=data["at"], given_by=data["given_by"],
+            by=request.user, note=data["note"],
+        )
+        state = expression.parent_consent_state
+        model_admin.log_change(
+            request, expression,
+            f"Parent or carer consent recorded: {state.label.lower()} "
+            f"({expression.get_parent_consent_method_display().lower()}).",
+        )
+        model_admin.message_user(
+            request,
+            f"Parent or carer consent for {expression.reference}: {state.label.lower()}.",
+            messages.SUCCESS if state == ExpressionOfInterest.ConsentState.CONFIRMED
+            else messages.WARNING,
+        )
+        return HttpResponseRedirect(back)
+    return render_admin_page(
+        request,
+        "admin/applications/expressionofinterest/parent_consent.html",
+        {
+            "title": "Record parent or carer consent",
+            "expression": expression,
+            "original": expression,
+            "consent_tag": consent_tag(expression),
+            "form": form,
+            "change_url": back,
+        },
+        model_admin=model_admin,
+        status=400 if form.is_bound else 200,
+    )
+
+
+def resend_parent_consent(model_admin, request, object_id):
+    """Email the parent or carer the consent link again (a new link, which works for the full
+    time again), from the change page."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    expression = _expression_to_act_on(model_admin, request, object_id)
+    refusal = expression.parent_consent_email_refusal()
+    if refusal:
+        model_admin.message_user(request, refusal, messages.ERROR)
+    else:
+        queue_parent_consent_email(expression)
+        model_admin.log_change(request, expression, "Parent or carer consent email resent.")
+        model_admin.message_user(
+            request,
+            f"The consent email for {expression.reference} is on its way to "
+            f"{expression.parent_consent_email}.",
+            messages.SUCCESS,
+        )
+    return HttpResponseRedirect(change_url(model_admin, expression))
 
 
 def assignees(model_admin, request):

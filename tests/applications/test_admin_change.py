@@ -89,7 +89,9 @@ def test_it_shows_the_parent_or_carer_for_an_under_16(staff_client):
     html = staff_client.get(change_url(expression)).content.decode()
 
     assert "Mary Byrne" in html
-    assert "Parent or carer agrees" in html
+    # Their own word that their parent or carer agrees, apart from the parent's or carer's.
+    assert "They told us their parent or carer agrees" in html
+    assert "Parent or carer consent" in html
 
 
 def test_it_shows_a_summary_with_the_status_tag(staff_client):

@@ -357,7 +357,7 @@ class TestUnder16:
                                 message="Enter your parent or carer&#x27;s full name",
                                 field="parent_carer_name", name_kept=False)
         assert "Enter your parent or carer&#x27;s email address or phone number" in html
-        assert "Your parent or carer needs to know about this and agree to it" in html
+        assert "Tell your parent or carer about this, then tick the box to say you have" in html
         assert ExpressionOfInterest.objects.count() == 0
 
     def test_with_a_parent_or_carer_it_is_saved(self, client, for_everyone):

@@ -112,7 +112,7 @@ EVERY_PAGE = [
     ("Your parent or carer", lambda page: (
         _fill("Your parent or carer's full name", "Ngozi Okafor")(page),
         _fill("Your parent or carer's email address or phone number", "07700 900123")(page),
-        _fill("My parent or carer knows about this and agrees to it")(page),
+        _fill("I have told my parent or carer about this")(page),
     ), True),
     ("How are you connected to the trust?", _fill("Other", exact=True), True),
     ("How else are you connected to the trust?", _fill(
