@@ -10,12 +10,13 @@ inlines.py        what the change page lists: meeting bookings, staff notes, his
 display.py        how a person, a status and a list are shown
 personal_data.py  subject access, erasure, their record, and who viewed which expression
 opportunities.py  the opportunities admin's pages, with this app's rows added to them
+alerts.py         how many people get alerts about new opportunities, and what they chose
 
 Django's admin autodiscovery imports this package; importing the modules registers their
 admins.
 """
 
-from . import opportunities, personal_data  # noqa: F401  (they register their admins)
+from . import alerts, opportunities, personal_data  # noqa: F401  (they register their admins)
 from .expressions import ExpressionOfInterestAdmin
 
 __all__ = ["ExpressionOfInterestAdmin"]
