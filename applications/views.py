@@ -581,26 +581,32 @@ def alerts_confirm(request, token):
     )
 
 
-def _subscription_for_manage_token(token):
+def _subscription_for_manage_token(token, *, with_programmes=False):
     """(whether the link is genuine, the confirmed sign-up it is for or None)."""
     key = AlertSubscription.key_from_manage_token(token)
     if key is None:
         return False, None
-    return True, AlertSubscription.objects.confirmed().filter(key=key).first()
+    subscriptions = AlertSubscription.objects.confirmed()
+    if with_programmes:
+        subscriptions = subscriptions.prefetch_related("programmes")
+    return True, subscriptions.filter(key=key).first()
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def alerts_manage(request, token):
     """The person's own page: what they get, a form to change it, and a button to stop."""
-    genuine, subscription = _subscription_for_manage_token(token)
+    genuine, subscription = _subscription_for_manage_token(token, with_programmes=True)
     if not genuine:
         return _alert_link_invalid(request)
     if subscription is None:
         return render(request, "applications/alerts/unsubscribed.html", {"already": True})
     form = AlertChoicesForm(
         request.POST if request.method == "POST" else None,
-        initial={"kinds": subscription.kinds, "programmes": subscription.programmes.all()},
+        initial={
+            "kinds": subscription.kinds,
+            "programmes": [programme.pk for programme in subscription.programmes.all()],
+        },
     )
     if request.method == "POST":
         if form.is_valid():
