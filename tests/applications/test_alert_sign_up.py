@@ -370,3 +370,19 @@ def test_a_tampered_unsubscribe_link_changes_nothing(client):
     assert response.status_code == 404
     assert AlertSubscription.objects.exists()
 
+
+
+def test_other_methods_are_refused_on_every_alerts_page(client):
+    _, subscription = sign_up_and_confirm(client)
+    urls = [
+        SIGN_UP,
+        reverse("applications:alerts_sent"),
+        reverse("applications:alerts_confirm", args=[subscription.confirm_token()]),
+        reverse("applications:alerts_manage", args=[subscription.manage_token()]),
+        reverse("applications:alerts_unsubscribe", args=[subscription.manage_token()]),
+    ]
+
+    for url in urls:
+        for method in ("PUT", "PATCH", "DELETE"):
+            assert client.generic(method, url).status_code == 405, (method, url)
+    assert AlertSubscription.objects.get().is_confirmed
