@@ -1,6 +1,7 @@
 """Signing up for emails about new opportunities (/alerts/): the form, double opt-in, the
 person's own page and unsubscribing (applications/alerts.py, applications/views.py)."""
 
+import logging
 import re
 import uuid
 
@@ -386,3 +387,14 @@ def test_other_methods_are_refused_on_every_alerts_page(client):
         for method in ("PUT", "PATCH", "DELETE"):
             assert client.generic(method, url).status_code == 405, (method, url)
     assert AlertSubscription.objects.get().is_confirmed
+
+
+def test_signing_up_confirming_and_unsubscribing_log_nothing_personal(client, caplog):
+    with caplog.at_level(logging.INFO):
+        _, subscription = sign_up_and_confirm(client)
+        client.post(reverse("applications:alerts_unsubscribe",
+                            args=[subscription.manage_token()]))
+
+    assert f"Alert sign-up id={subscription.pk} confirmed" in caplog.text
+    assert "unsubscribed" in caplog.text
+    assert "siobhan" not in caplog.text.lower()
