@@ -22,7 +22,7 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core import signing
+from django.core import checks, signing
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -37,6 +37,20 @@ MANAGE_SALT = "applications.alert-manage"
 def confirmation_max_age():
     """How long a confirmation link works, and an unconfirmed sign-up is kept."""
     return datetime.timedelta(days=settings.ALERT_CONFIRMATION_DAYS)
+
+
+def check_unsubscribe_address_is_https(app_configs, **kwargs):
+    """`manage.py check --deploy`: the alerts' one-click unsubscribe address is built from
+    SITE_URL, and mail programs only offer one click (RFC 8058) for an https address."""
+    if settings.SITE_URL.startswith("https://"):
+        return []
+    return [checks.Warning(
+        "SITE_URL does not start with https://, so the one-click unsubscribe address in the "
+        "alerts about new opportunities (List-Unsubscribe) is not https, and mail programs "
+        "will not offer it.",
+        hint="Set SITE_URL to the portal's public https address.",
+        id="applications.W001",
+    )]
 
 
 def new_alert_key():

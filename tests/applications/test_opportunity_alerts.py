@@ -287,3 +287,15 @@ def test_the_admin_list_makes_the_same_queries_for_one_row_and_many(staff_client
         staff_client.get(url)
     assert len(many) == len(one)
 
+
+
+def test_the_deploy_check_warns_when_the_unsubscribe_address_would_not_be_https(tmp_path):
+    from tests.involvement.test_security_headers import run_production
+
+    result = run_production(
+        tmp_path, ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        SITE_URL="http://involvement.example.nhs.uk",
+    )
+
+    assert result.returncode != 0
+    assert "applications.W001" in result.stdout + result.stderr
