@@ -17,12 +17,16 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "Expressions of interest"
 
     def ready(self):
+        from django.core import checks
         from django.db.models import Count, Q
 
         from involvement.page_cache import forget_when_changed
         from opportunities.models import count_with
 
+        from .alerts import check_unsubscribe_address_is_https
         from .models import Booking, ExpressionOfInterest, StatusChange
+
+        checks.register(check_unsubscribe_address_is_https, checks.Tags.security, deploy=True)
 
         # Opportunity and meeting pages count rows of this app, which opportunities may not
         # import: this says how (see opportunities/models.py's docstring).

@@ -250,3 +250,61 @@ def impact_email(expression, record, update=None):
     message.extra_headers["List-Unsubscribe"] = f"<{context['stop_url']}>"
     message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return message
+
+
+# Alerts about new opportunities ---------------------------------------------------------------
+
+
+def alert_choices(subscription):
+    """What they chose, in words: the kinds of opportunity and the programmes ("All ..." when
+    they chose none, which means every one)."""
+    kinds = subscription.kind_labels()
+    programmes = [programme.name for programme in subscription.programmes.all()]
+    return {
+        "kinds": ", ".join(kinds) if kinds else "All kinds of opportunity",
+        "programmes": ", ".join(programmes) if programmes else "All areas of our work",
+    }
+
+
+def alert_sign_up_email(subscription, kind):
+    """After signing up for alerts: "confirm" asks them to confirm the address (nothing else is
+    sent until they do); "already_signed_up" goes to an address already confirmed, with the
+    link to its own page, and changes nothing (whoever filled in the form may not own it)."""
+    context = {
+        **trust_context(),
+        "kind": kind,
+        "choices": alert_choices(subscription),
+        "confirm_url": subscription.confirm_url() if kind == "confirm" else "",
+        "manage_url": subscription.manage_url() if kind != "confirm" else "",
+        "link_days": settings.ALERT_CONFIRMATION_DAYS,
+    }
+    return build_email("alert_sign_up", context, to=[subscription.email])
+
+
+def opportunity_alert_email(subscription, opportunities):
+    """One email listing the new opportunities that match their choices.
+
+    It carries the headers that let a mail program offer "unsubscribe" (RFC 2369) and do it in
+    one click (RFC 8058: the program POSTs "List-Unsubscribe=One-Click" to the https address,
+    which unsubscribes without a form or a question), and a link to their page to change what
+    they get or stop.
+    """
+    context = {
+        **trust_context(),
+        "opportunities": [
+            {"opportunity": opportunity,
+             "url": settings.SITE_URL + opportunity.get_absolute_url(),
+             "closing": long_date(opportunity.closing_date) if opportunity.closing_date else ""}
+            for opportunity in opportunities
+        ],
+        "count": len(opportunities),
+        "choices": alert_choices(subscription),
+        "manage_url": subscription.manage_url(),
+        "list_url": settings.SITE_URL + reverse("opportunities:list"),
+    }
+    message = build_email("opportunity_alert", context, to=[subscription.email])
+    message.extra_headers.update({
+        "List-Unsubscribe": f"<{subscription.unsubscribe_url()}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    })
+    return message

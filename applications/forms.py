@@ -10,7 +10,9 @@ from django.utils.html import format_html
 
 from involvement.crispy_nhsuk import NHSField
 from involvement.models import PrivacyNotice
+from opportunities.models import Programme
 
+from .alerts import AlertSubscription
 from .equality import EqualityResponse
 from .models import ExpressionOfInterest, choice_labels
 
@@ -851,3 +853,74 @@ class ParentConsentForm(forms.Form):
 
     def clean_answer(self):
         return ExpressionOfInterest.ParentConsent(self.cleaned_data["answer"])
+
+
+# Alerts about new opportunities ----------------------------------------------------------------
+
+
+class AlertChoicesForm(forms.Form):
+    """Which new opportunities someone wants to hear about. Choosing none of a question means
+    all of them, so every question is optional."""
+
+    kinds = forms.MultipleChoiceField(
+        label="Which kinds of opportunity would you like to hear about? (optional)",
+        help_text="Select all that apply. If you select none, we will tell you about every kind.",
+        choices=list(AlertSubscription.KIND_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": "Select the kinds of opportunity from the list"},
+    )
+    programmes = forms.ModelMultipleChoiceField(
+        label="Which areas of our work interest you? (optional)",
+        help_text="Select all that apply. If you select none, we will tell you about "
+        "opportunities in every area.",
+        queryset=Programme.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={
+            "invalid_choice": "Select the areas of our work from the list",
+            "invalid_pk_value": "Select the areas of our work from the list",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = public_form_helper(NHSField("kinds"), NHSField("programmes"))
+
+
+class AlertSignUpForm(AlertChoicesForm):
+    """Signing up for alerts: an email address, and optionally the choices. Validates only;
+    `AlertSubscription.objects.sign_up` acts."""
+
+    email = forms.EmailField(
+        label="Email address",
+        help_text="We will send you an email to check it is yours. We will not send you "
+        "anything else until you confirm.",
+        max_length=254,
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "email", "spellcheck": "false",
+                   "class": "nhsuk-u-width-two-thirds"}
+        ),
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "max_length": "Email address must be 254 characters or fewer",
+        },
+    )
+    # The box people are told to leave empty (see ExpressionOfInterestForm).
+    website = forms.CharField(label="Leave this box empty", required=False)
+    submission_key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "Something went wrong with this form. Send it again."},
+    )
+
+    field_order = ["email", "kinds", "programmes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = public_form_helper(
+            NHSField("email"), NHSField("kinds"), NHSField("programmes"), "submission_key"
+        )
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip()

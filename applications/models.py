@@ -2,9 +2,10 @@
 (`move_to`, `invite_to`, the overdue rule), its history and staff notes, and the records of
 personal data requests and of who viewed what.
 
-Two models live in modules of their own and are imported here, so that Django registers them
-with this app and `applications.models` names every model: `Booking` and its rules
-(bookings.py) and `EqualityResponse` (equality.py).
+Three models live in modules of their own and are imported here, so that Django registers
+them with this app and `applications.models` names every model: `Booking` and its rules
+(bookings.py), `EqualityResponse` (equality.py) and `AlertSubscription`, the people who asked
+to hear about new opportunities (alerts.py).
 """
 
 import bisect
@@ -25,6 +26,7 @@ from django.utils import timezone
 from involvement.formats import record_time
 from opportunities.models import Meeting, Opportunity
 
+from .alerts import AlertSubscription  # noqa: F401
 from .bookings import Booking, BookingError
 
 # Migration 0005 names the `year` default as applications.models.current_year.

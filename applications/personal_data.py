@@ -3,12 +3,14 @@
 - Retention (`manage.py apply_retention`, daily): an expression of interest that ended as "not
   progressed" or "withdrawn" is anonymised RETENTION_ENDED_MONTHS after it ended; one whose
   person joined as a lay partner and later left, RETENTION_LAY_PARTNER_YEARS after they left.
+  A sign-up for alerts about new opportunities never confirmed is deleted once its link has
+  expired (ALERT_CONFIRMATION_DAYS); one unsubscribed was deleted there and then.
 - Subject access (admin, or `manage.py subject_access`): everything held about an email address
   as a zip of CSV files and one JSON file. Someone who gave only a phone number (they asked to
   be phoned) is not found by it yet: staff find their expression in the admin by name or phone
   number, and answer from there.
 - Erasure (admin, or `manage.py erase_person`): everything held about an email address is
-  anonymised at once.
+  anonymised at once, and its sign-up for alerts deleted.
 
 Anonymising keeps what reports need (the opportunity, the dates, the status and its history,
 the age band and bookings), so counts, the changelist and the exports still work; it removes
@@ -31,7 +33,9 @@ from django.utils import timezone
 from involvement.formats import spreadsheet_time
 from opportunities.impact import NamedLayPartner
 
+from .emails import alert_choices
 from .models import (
+    AlertSubscription,
     Booking,
     ExpressionOfInterest,
     PersonalDataRequest,
@@ -150,9 +154,11 @@ def apply_retention(*, dry_run=False, now=None):
     now = now or timezone.now()
     rules = expired(now)
     addresses = expired_subject_access_addresses(now)
+    alerts = AlertSubscription.objects.unconfirmed_expired(now)
     if dry_run:
         counts = {name: queryset.count() for name, queryset in rules.items()}
         counts["subject_access_addresses"] = addresses.count()
+        counts["alerts_unconfirmed"] = alerts.count()
         return counts
     counts = {}
     references = []
@@ -161,19 +167,23 @@ def apply_retention(*, dry_run=False, now=None):
         counts[name] = len(changed)
         references += changed
     counts["subject_access_addresses"] = addresses.update(email="")
-    if references or counts["subject_access_addresses"]:
+    counts["alerts_unconfirmed"] = alerts.delete()[1].get(AlertSubscription._meta.label, 0)
+    if references or counts["subject_access_addresses"] or counts["alerts_unconfirmed"]:
         record = PersonalDataRequest.objects.create(
             kind=PersonalDataRequest.Kind.RETENTION,
             made_at=now,
             reason=(
                 f"{settings.RETENTION_ENDED_MONTHS} months after ending, or "
-                f"{settings.RETENTION_LAY_PARTNER_YEARS} years after a lay partner left"
+                f"{settings.RETENTION_LAY_PARTNER_YEARS} years after a lay partner left; "
+                f"alert sign-ups unconfirmed after {settings.ALERT_CONFIRMATION_DAYS} days"
             ),
             details={"counts": counts, "references": references},
         )
         security_log.info(
-            "event=retention record_id=%s anonymised=%s addresses_removed=%s",
+            "event=retention record_id=%s anonymised=%s addresses_removed=%s "
+            "alerts_deleted=%s",
             record.pk, len(references), counts["subject_access_addresses"],
+            counts["alerts_unconfirmed"],
         )
     return counts
 
@@ -198,6 +208,11 @@ class Person:
             .select_related("opportunity", "meeting")
             .order_by("submitted_at")
         )
+        # Their sign-up for alerts about new opportunities (at most one per address).
+        self.alerts = AlertSubscription.objects.for_address(self.email)
+
+    def holds_anything(self):
+        return self.expressions.exists() or self.alerts.exists()
 
     def collect(self):
         """Everything, as plain data, in as few queries as there are kinds of record."""
@@ -226,6 +241,7 @@ class Person:
             "named_on_impact_records": [
                 _named_row(n) for n in self.named_on_impact_records(expressions)
             ],
+            "alerts": [_alert_row(a) for a in self.alerts.prefetch_related("programmes")],
         }
 
     def named_on_impact_records(self, expressions=None):
@@ -259,6 +275,7 @@ class Person:
             "status_history": StatusChange.objects.filter(**mine).count(),
             "staff_notes": StaffNote.objects.filter(**mine).count(),
             "named_on_impact_records": self.named_on_impact_records().count(),
+            "alerts": self.alerts.count(),
         }
 
 
@@ -295,6 +312,18 @@ def _history_row(c):
     }
 
 
+def _alert_row(a):
+    choices = alert_choices(a)
+    return {
+        "email": a.email,
+        "kinds_of_opportunity": choices["kinds"],
+        "areas_of_work": choices["programmes"],
+        "signed_up": spreadsheet_time(a.requested_at),
+        "confirmed": spreadsheet_time(a.confirmed_at) if a.confirmed_at else "Not confirmed",
+        "last_alert": spreadsheet_time(a.last_sent_at),
+    }
+
+
 def _note_row(n):
     return {
         "reference": n.expression.reference,
@@ -311,6 +340,7 @@ expressions_of_interest.csv  each time you told us you were interested, with you
 bookings.csv                 your places at briefing, taster and event meetings
 status_history.csv           each step your expressions of interest went through
 staff_notes.csv              notes the involvement team wrote about contacting you
+alerts.csv                   your sign-up for emails about new opportunities, if you have one
 everything.json              all of the above in one file, for computers
 
 Dates and times are UK time. To ask us to correct or delete any of this, email {contact}.
@@ -346,6 +376,7 @@ def subject_access_zip(person, *, by, now=None):
         "status_history.csv": _csv(data["status_history"]),
         "staff_notes.csv": _csv(data["staff_notes"]),
         "named_on_impact_records.csv": _csv(data["named_on_impact_records"]),
+        "alerts.csv": _csv(data["alerts"]),
         "everything.json": json.dumps(
             {"produced": spreadsheet_time(now), "email": person.email, **data}, indent=2,
             ensure_ascii=False,
@@ -395,6 +426,8 @@ def erase(person, *, by, reason, now=None):
             pk__in=[named.pk for named in person.named_on_impact_records()]
         ).delete()
         references = anonymise(person.expressions, now=now)
+        # An alert sign-up is only its address and choices: nothing in it is worth keeping.
+        person.alerts.delete()
         # The record of an earlier subject access request named them: it no longer does.
         PersonalDataRequest.objects.filter(email__iexact=person.email).update(email="")
         record = PersonalDataRequest.objects.create(

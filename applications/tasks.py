@@ -9,7 +9,9 @@
   agree (queued with the other emails about a new expression, and when staff resend it);
 - `send_booking_email`: one email to a booked person, an invitation, a registration, a place on
   the waiting list, a place that has come up, or a reminder (queued by `queue_booking_email`,
-  from the views, `Booking.cancel`, `ExpressionOfInterest.invite_to` and the reminders).
+  from the views, `Booking.cancel`, `ExpressionOfInterest.invite_to` and the reminders);
+- `send_alert_sign_up_email` and `send_opportunity_alert`: confirming a sign-up for alerts
+  about new opportunities, and the alert itself (applications/alerts.py).
 
 Whoever saves the change queues its email inside the same `transaction.atomic()` block. The
 task is only queued once the transaction commits, and it takes nothing but a primary key and
@@ -29,14 +31,18 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from opportunities.models import Opportunity
+
 from .emails import (
+    alert_sign_up_email,
     booking_email,
     confirmation_email,
     meeting_message_email,
     notification_email,
+    opportunity_alert_email,
     parent_consent_email,
 )
-from .models import Booking, ExpressionOfInterest, MeetingMessage
+from .models import AlertSubscription, Booking, ExpressionOfInterest, MeetingMessage
 
 logger = logging.getLogger(__name__)
 
@@ -380,3 +386,88 @@ def queue_meeting_message(message, bookings):
 
     transaction.on_commit(enqueue, robust=True)
     return len(booking_ids)
+
+
+# Alerts about new opportunities (applications/alerts.py) -------------------------------------
+
+ALERT_SIGN_UP_EMAILS = ("confirm", "already_signed_up")
+
+
+class AlertEmailError(Exception):
+    """An alert email could not be sent. Names the sign-up's id and the error's kind only."""
+
+
+def _send_alert(email, subscription_id, what):
+    try:
+        sent = email.send()
+    except Exception as error:
+        description = describe_error(error)
+        logger.warning(
+            "Could not send the %s email for alert sign-up id=%s: %s",
+            what, subscription_id, description,
+        )
+        raise AlertEmailError(
+            f"Could not send the {what} email for alert sign-up id={subscription_id}: "
+            f"{description}"
+        ) from None
+    logger.info("Sent the %s email for alert sign-up id=%s", what, subscription_id)
+    return sent
+
+
+@task()
+def send_alert_sign_up_email(subscription_id, kind):
+    """The email after signing up for alerts. Returns how many were sent: 0 if the sign-up has
+    gone (unsubscribed, erased) or, for "confirm", was confirmed meanwhile."""
+    if kind not in ALERT_SIGN_UP_EMAILS:
+        raise ValueError(f"Unknown alert sign-up email: {kind!r}")
+    subscription = AlertSubscription.objects.filter(pk=subscription_id).first()
+    if subscription is None or (kind == "confirm" and subscription.is_confirmed):
+        logger.info("Alert sign-up id=%s is gone or confirmed: no %s email sent.",
+                    subscription_id, kind)
+        return 0
+    return _send_alert(alert_sign_up_email(subscription, kind), subscription_id, kind)
+
+
+@task()
+def send_opportunity_alert(subscription_id, opportunity_ids):
+    """One alert: the opportunities `send_opportunity_alerts` found for this person. Any that
+    closed meanwhile are left out, and nothing is sent if none is still open or the person
+    unsubscribed meanwhile. Returns how many emails were sent."""
+    subscription = AlertSubscription.objects.confirmed().filter(pk=subscription_id).first()
+    if subscription is None:
+        logger.info("Alert sign-up id=%s is gone: no alert sent.", subscription_id)
+        return 0
+    opportunities = list(
+        Opportunity.objects.open().filter(pk__in=opportunity_ids)
+        .select_related("programme").order_by("opened_at", "pk")
+    )
+    if not opportunities:
+        logger.info("No opportunity for alert sign-up id=%s is still open: no alert sent.",
+                    subscription_id)
+        return 0
+    return _send_alert(
+        opportunity_alert_email(subscription, opportunities), subscription_id, "alert"
+    )
+
+
+def queue_alert_sign_up_email(subscription, kind):
+    """Queue the email after signing up, once the transaction commits."""
+    if kind not in ALERT_SIGN_UP_EMAILS:
+        raise ValueError(f"Unknown alert sign-up email: {kind!r}")
+    subscription_id = subscription.pk
+
+    def enqueue():
+        send_alert_sign_up_email.enqueue(subscription_id, kind)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def queue_opportunity_alert(subscription, opportunity_ids):
+    """Queue one alert, once the transaction that claimed it commits. Only ids go in the task."""
+    subscription_id = subscription.pk
+    opportunity_ids = list(opportunity_ids)
+
+    def enqueue():
+        send_opportunity_alert.enqueue(subscription_id, opportunity_ids)
+
+    transaction.on_commit(enqueue, robust=True)

@@ -31,6 +31,11 @@ urlpatterns = [
     path(
         "impact/emails/stop/<str:token>/", views.impact_emails_stop, name="impact_emails_stop"
     ),
+    path("alerts/", views.alerts, name="alerts"),
+    path("alerts/check-your-email/", views.alerts_sent, name="alerts_sent"),
+    path("alerts/confirm/<str:token>/", views.alerts_confirm, name="alerts_confirm"),
+    path("alerts/manage/<str:token>/", views.alerts_manage, name="alerts_manage"),
+    path("alerts/unsubscribe/<str:token>/", views.alerts_unsubscribe, name="alerts_unsubscribe"),
     path("equality-monitoring/", views.equality_monitoring, name="equality"),
     path(
         "equality-monitoring/thank-you/", views.equality_thanks, name="equality_thanks"

@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -23,15 +24,17 @@ from opportunities.calendar import meeting_ics
 from opportunities.models import Meeting, Opportunity
 
 from . import rate_limit
-from .emails import ics_filename
+from .emails import alert_choices, ics_filename
 from .forms import (
     CHECK_ANSWERS,
     INTEREST_STEPS,
+    AlertChoicesForm,
+    AlertSignUpForm,
     EqualityMonitoringForm,
     EventRegistrationForm,
     ParentConsentForm,
 )
-from .models import Booking, BookingError, ExpressionOfInterest, InvalidMove
+from .models import AlertSubscription, Booking, BookingError, ExpressionOfInterest, InvalidMove
 from .tasks import queue_booking_email, queue_expression_emails
 
 logger = logging.getLogger(__name__)
@@ -880,3 +883,166 @@ def impact_emails_stop(request, token):
         ).update(hears_about_impact=False)
         return render(request, "applications/impact_emails_stopped.html")
     return render(request, "applications/impact_emails_stop.html", {"expression": expression})
+
+
+# Alerts about new opportunities (applications/alerts.py) --------------------------------------
+
+ALERT_SIGNED_UP_SESSION_KEY = "alert_sign_up"
+
+
+@never_cache
+# Whatever goes wrong, an error report never carries what the person typed.
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def alerts(request):
+    """Sign up for an email when new opportunities open. The page after it says the same
+    whether or not the address was signed up already, so it tells nobody whose it is."""
+    form = AlertSignUpForm(
+        request.POST if request.method == "POST" else None,
+        initial={"submission_key": uuid.uuid4()},
+    )
+
+    def on_valid():
+        data = form.cleaned_data
+        subscription, _ = AlertSubscription.objects.sign_up(
+            data["email"], kinds=data["kinds"], programmes=data["programmes"],
+            submission_key=data["submission_key"],
+        )
+        request.session[ALERT_SIGNED_UP_SESSION_KEY] = subscription.pk
+        return redirect("applications:alerts_sent")
+
+    return _protected_form(request, form, on_valid, "applications/alerts/sign_up.html", {})
+
+
+@never_cache
+@require_safe
+def alerts_sent(request):
+    subscription = AlertSubscription.objects.filter(
+        pk=request.session.get(ALERT_SIGNED_UP_SESSION_KEY)
+    ).first()
+    if subscription is None:
+        # Nothing in this browser's session (or the sign-up has gone): start again.
+        return redirect("applications:alerts")
+    return render(
+        request,
+        "applications/alerts/sent.html",
+        {"email": subscription.email, "link_days": settings.ALERT_CONFIRMATION_DAYS},
+    )
+
+
+def _alert_link_invalid(request, *, expired=False):
+    return render(
+        request,
+        "applications/alerts/link_invalid.html",
+        {"expired": expired, "link_days": settings.ALERT_CONFIRMATION_DAYS},
+        status=404,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def alerts_confirm(request, token):
+    """The link in the confirmation email. Opening it (GET) only asks: email scanners follow
+    links, and must not sign anyone up. The button (POST) confirms, and goes to the person's
+    own page."""
+    try:
+        key = AlertSubscription.key_from_confirm_token(token)
+    except signing.SignatureExpired:
+        return _alert_link_invalid(request, expired=True)
+    except signing.BadSignature:
+        return _alert_link_invalid(request)
+    subscription = AlertSubscription.objects.filter(key=key).first()
+    if subscription is None:
+        # Deleted: unsubscribed, erased, or removed unconfirmed by the retention job.
+        return _alert_link_invalid(request, expired=True)
+    manage_path = reverse("applications:alerts_manage", args=[subscription.manage_token()])
+    if subscription.is_confirmed:
+        messages.info(request, "You have already confirmed. These are your email alerts.")
+        return redirect(manage_path)
+    if request.method == "POST":
+        subscription.confirm()
+        logger.info("Alert sign-up id=%s confirmed", subscription.pk)
+        messages.success(
+            request, "You are signed up. We will email you when new opportunities open."
+        )
+        return redirect(manage_path)
+    return render(
+        request,
+        "applications/alerts/confirm.html",
+        {"choices": alert_choices(subscription), "email": subscription.email},
+    )
+
+
+def _subscription_for_manage_token(token, *, with_programmes=False):
+    """(whether the link is genuine, the confirmed sign-up it is for or None)."""
+    key = AlertSubscription.key_from_manage_token(token)
+    if key is None:
+        return False, None
+    subscriptions = AlertSubscription.objects.confirmed()
+    if with_programmes:
+        subscriptions = subscriptions.prefetch_related("programmes")
+    return True, subscriptions.filter(key=key).first()
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def alerts_manage(request, token):
+    """The person's own page: what they get, a form to change it, and a button to stop."""
+    genuine, subscription = _subscription_for_manage_token(token, with_programmes=True)
+    if not genuine:
+        return _alert_link_invalid(request)
+    if subscription is None:
+        return render(request, "applications/alerts/unsubscribed.html", {"already": True})
+    form = AlertChoicesForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "kinds": subscription.kinds,
+            "programmes": [programme.pk for programme in subscription.programmes.all()],
+        },
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            subscription.change_choices(
+                kinds=form.cleaned_data["kinds"], programmes=form.cleaned_data["programmes"]
+            )
+            messages.success(request, "Your choices are saved.")
+            return redirect("applications:alerts_manage", token=token)
+    return render(
+        request,
+        "applications/alerts/manage.html",
+        {
+            "subscription": subscription,
+            "choices": alert_choices(subscription),
+            "form": form,
+            "token": token,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# RFC 8058 one-click unsubscribe: a mail program POSTs "List-Unsubscribe=One-Click" to this
+# address, with no cookies and no CSRF token, and it must unsubscribe without asking. The
+# token in the address is the only credential, as in the email's link.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def alerts_unsubscribe(request, token):
+    """Opening the link (GET) asks "are you sure?" (scanners follow links); a POST, from its
+    button, the manage page or a mail program, unsubscribes at once and says so. Doing it
+    again says the same: there is nothing left to remove."""
+    genuine, subscription = _subscription_for_manage_token(token)
+    if not genuine:
+        return _alert_link_invalid(request)
+    if request.method == "POST":
+        if subscription is not None:
+            subscription_id = subscription.pk
+            subscription.delete()
+            logger.info("Alert sign-up id=%s unsubscribed", subscription_id)
+        return render(request, "applications/alerts/unsubscribed.html", {"already": False})
+    if subscription is None:
+        return render(request, "applications/alerts/unsubscribed.html", {"already": True})
+    return render(
+        request,
+        "applications/alerts/unsubscribe.html",
+        {"token": token, "email": subscription.email},
+    )

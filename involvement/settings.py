@@ -211,6 +211,11 @@ PARENT_CONSENT_LINK_MAX_AGE = (
 # person (or a family sharing a connection), tight for a bot.
 EXPRESSION_RATE_LIMIT = env.int("EXPRESSION_RATE_LIMIT", default=10)
 EXPRESSION_RATE_LIMIT_WINDOW = env.int("EXPRESSION_RATE_LIMIT_WINDOW", default=3600)
+# The link confirming a sign-up for alerts about new opportunities works for this many days;
+# a sign-up still unconfirmed after that is deleted by `manage.py apply_retention`.
+ALERT_CONFIRMATION_DAYS = env.int("ALERT_CONFIRMATION_DAYS", default=3)
+if ALERT_CONFIRMATION_DAYS < 1:
+    raise ImproperlyConfigured("Set ALERT_CONFIRMATION_DAYS to a whole number of days, 1 or more.")
 # `manage.py send_meeting_reminders` emails people booked on meetings this many days ahead.
 MEETING_REMINDER_DAYS = env.int("MEETING_REMINDER_DAYS", default=2)
 # Where links in emails point: the public address of the portal.

@@ -87,7 +87,8 @@ class OpportunityAdmin(admin.ModelAdmin):
     actions = ["open_selected", "close_selected"]
     save_on_top = True
     fieldsets = [
-        (None, {"fields": ["title", "slug", "programme", "kind", "status", "closing_date"]}),
+        (None, {"fields": ["title", "slug", "programme", "kind", "status", "opened_at",
+                           "closing_date"]}),
         ("What it is", {"fields": ["summary", "description", "what_you_would_do"]}),
         (
             "Commitment",
@@ -105,7 +106,7 @@ class OpportunityAdmin(admin.ModelAdmin):
         ("Listing", {"fields": ["position"]}),
     ]
 
-    readonly_fields = ["lay_partners_joined"]
+    readonly_fields = ["lay_partners_joined", "opened_at"]
 
     class Media:
         css = {"all": ["admin/portal.css"]}
@@ -143,7 +144,9 @@ class OpportunityAdmin(admin.ModelAdmin):
 
     @admin.action(description="Open the selected opportunities to the public")
     def open_selected(self, request, queryset):
-        count = queryset.update(status=Opportunity.Status.OPEN)
+        # Those not open already are recorded as opened now, for the alerts about new ones.
+        queryset.open_to_public()
+        count = queryset.count()
         # update() sends no signals: the stored public pages must be told.
         forget_public_pages()
         self.message_user(request, f"{count} opportunities are now open.", messages.SUCCESS)

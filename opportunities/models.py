@@ -130,6 +130,15 @@ class OpportunityQuerySet(models.QuerySet):
             Q(closing_date__isnull=True) | Q(closing_date__gte=today)
         )
 
+    def open_to_public(self, now=None):
+        """Open these opportunities, as the admin's "open" action does: each one not open
+        already is marked as opened now (`opened_at`), for the alerts to people who asked to
+        hear about new ones. Returns how many were opened. (`update()` sends no signals: the
+        caller forgets the stored public pages.)"""
+        return self.exclude(status=Opportunity.Status.OPEN).update(
+            status=Opportunity.Status.OPEN, opened_at=now or timezone.now()
+        )
+
     def public(self):
         """What the public may see: open ones and closed ones (which say they are closed)."""
         return self.exclude(status=Opportunity.Status.DRAFT)
@@ -322,6 +331,13 @@ class Opportunity(models.Model):
     contact_phone = models.CharField(max_length=40, blank=True)
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # When the status last became "open" from anything else (set by `save()` and by
+    # `open_to_public()`): the alerts to people who asked to hear about new opportunities are
+    # about the ones opened since their last alert. Empty for opportunities opened before it
+    # was recorded, and for those never opened.
+    opened_at = models.DateTimeField(
+        "opened to the public", null=True, blank=True, editable=False, db_index=True
+    )
     closing_date = models.DateField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -342,8 +358,32 @@ class Opportunity(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        was = getattr(self, "_status_in_database", None)
+        if was is self._UNREAD:
+            was = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if self.status == self.Status.OPEN and was != self.Status.OPEN:
+            self.opened_at = timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "opened_at"}
+        super().save(*args, **kwargs)
+        self._status_in_database = self.status
+
     def get_absolute_url(self):
         return reverse("opportunities:detail", args=[self.slug])
+
+    # The status as it was read from the database, so `save()` can tell an opening from a save
+    # of something already open. None for a new row; _UNREAD when the status was deferred.
+    _UNREAD = object()
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._status_in_database = (
+            values[field_names.index("status")] if "status" in field_names else cls._UNREAD
+        )
+        return instance
 
     def clean(self):
         errors = {}

@@ -14,6 +14,7 @@ class PageSitemap(Sitemap):
             "opportunities:events",
             "opportunities:lay_partners",
             "opportunities:glossary",
+            "applications:alerts",
             "privacy",
             "accessibility",
         ]

@@ -69,6 +69,7 @@ def build(size):
     _sign_in_records(size)
     _task_results(size)
     _authenticator_devices(staff)
+    alert, pending_alert = _alert_sign_ups(size, programmes)
 
     # The rows the single-item pages show: the richest of each.
     opportunity = Opportunity.objects.filter(kind="lay_partner").first()
@@ -77,7 +78,7 @@ def build(size):
     booking = Booking.objects.filter(meeting=event).first()
     return {
         "opportunity": opportunity, "event": event, "expression": expression,
-        "booking": booking,
+        "booking": booking, "alert": alert, "pending_alert": pending_alert,
         "impact_record": opportunity.impact_records.first(),
     }
 
@@ -140,6 +141,21 @@ def _authenticator_devices(staff):
 
     for user in staff:
         TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+
+
+def _alert_sign_ups(size, programmes):
+    """`size` confirmed sign-ups for alerts, each with every programme, and one unconfirmed."""
+    from applications.models import AlertSubscription
+
+    for n in range(size):
+        alert = AlertSubscription.objects.create(
+            email=f"alerts{size}-{n}@example.com", kinds=["event", "lay_partner"],
+            confirmed_at=timezone.now(), sent_up_to=timezone.now(), last_sent_at=timezone.now(),
+        )
+        alert.programmes.set(programmes)
+    pending = AlertSubscription.objects.create(email=f"pending{size}@example.com")
+    pending.programmes.set(programmes)
+    return alert, pending
 
 
 def _sent_session(client, key, reference):
@@ -221,6 +237,18 @@ PUBLIC_PAGES = {
         lambda rows: rows["expression"].parent_consent_path(),
         lambda client, rows: _under_16(rows["expression"]),
     ),
+    "applications:alerts": (1, lambda rows: reverse("applications:alerts"), None),
+    "applications:alerts_sent": (
+        2,
+        lambda rows: reverse("applications:alerts_sent"),
+        lambda client, rows: _sent_session(client, "alert_sign_up", rows["pending_alert"].pk),
+    ),
+    "applications:alerts_confirm": (2, lambda rows: reverse(
+        "applications:alerts_confirm", args=[rows["pending_alert"].confirm_token()]), None),
+    "applications:alerts_manage": (3, lambda rows: reverse(
+        "applications:alerts_manage", args=[rows["alert"].manage_token()]), None),
+    "applications:alerts_unsubscribe": (1, lambda rows: reverse(
+        "applications:alerts_unsubscribe", args=[rows["alert"].manage_token()]), None),
     "applications:equality": (0, lambda rows: reverse("applications:equality"), None),
     "applications:equality_thanks": (0, lambda rows: reverse("applications:equality_thanks"),
                                      None),
@@ -292,6 +320,7 @@ ADMIN_CHANGELISTS = {
     # 7 on PostgreSQL, where the paginator reads the planner's estimate instead of counting.
     "applications.ExpressionOfInterest": 7,
     "applications.ExpressionViewing": 6,
+    "applications.AlertSubscription": 7,
     "applications.PersonalDataRequest": 7,
     "involvement.PrivacyNotice": 5,
     "opportunities.Programme": 5,

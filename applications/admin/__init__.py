@@ -12,12 +12,13 @@ personal_data.py  subject access, erasure, their record, and who viewed which ex
 opportunities.py  the opportunities admin's pages, with this app's rows added to them
 register.py       a meeting's register: who is coming and their access needs, attendance
                   for everyone at once, an email to everyone booked, the attendee list
+alerts.py         how many people get alerts about new opportunities, and what they chose
 
 Django's admin autodiscovery imports this package; importing the modules registers their
 admins.
 """
 
-from . import opportunities, personal_data  # noqa: F401  (they register their admins)
+from . import alerts, opportunities, personal_data  # noqa: F401  (they register their admins)
 from .expressions import ExpressionOfInterestAdmin
 
 __all__ = ["ExpressionOfInterestAdmin"]

@@ -65,16 +65,20 @@ class PersonalDataRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
         counts = record.details.get("counts", {})
         if record.kind == PersonalDataRequest.Kind.RETENTION:
             addresses = counts.get("subject_access_addresses", 0)
-            anonymised = sum(counts.values()) - addresses
+            alerts = counts.get("alerts_unconfirmed", 0)
+            anonymised = sum(counts.values()) - addresses - alerts
             text = f"{anonymised:,} expressions of interest anonymised"
             if addresses:
                 text += f", {addresses:,} addresses removed from subject access records"
+            if alerts:
+                text += f", {alerts:,} unconfirmed alert sign-ups deleted"
             return text
         return (
             f"{counts.get('expressions', 0)} expressions of interest, "
             f"{counts.get('bookings', 0)} bookings, "
             f"{counts.get('status_history', 0)} status changes, "
-            f"{counts.get('staff_notes', 0)} staff notes"
+            f"{counts.get('staff_notes', 0)} staff notes, "
+            f"{counts.get('alerts', 0)} alert sign-ups"
         )
 
     @admin.display(description="References")
@@ -156,7 +160,7 @@ class PersonalDataRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return self._render(request, "erase.html", context)
         form = ErasureForm(request.POST)
         person = Person(request.POST.get("email", ""))
-        if form.is_valid() and person.expressions.exists():
+        if form.is_valid() and person.holds_anything():
             record = erase(person, by=request.user, reason=form.cleaned_data["reason"])
             self.message_user(
                 request,

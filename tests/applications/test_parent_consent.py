@@ -326,14 +326,18 @@ def test_an_under_16_cannot_move_past_contacted_until_their_parent_agrees(staff_
 
     assert Status.BRIEFING not in expression.allowed_moves()
     with pytest.raises(InvalidMove) as refused:
-        expression.move_to(Status.BRIEFING, by=staff_user, reason="Had their briefing meeting by phone")
+        expression.move_to(
+            Status.BRIEFING, by=staff_user, reason="Had their briefing meeting by phone"
+        )
     assert "their parent or carer has not agreed" in refused.value.messages[0]
     assert "resend the email, or record consent they gave by phone" in refused.value.messages[0]
 
     expression.record_parent_consent("confirmed", method="phone", by=staff_user)
 
     assert Status.BRIEFING in expression.allowed_moves()
-    expression.move_to(Status.BRIEFING, by=staff_user, reason="Had their briefing meeting by phone")
+    expression.move_to(
+        Status.BRIEFING, by=staff_user, reason="Had their briefing meeting by phone"
+    )
     expression.refresh_from_db()
     assert expression.status == Status.BRIEFING
 
@@ -343,7 +347,9 @@ def test_refused_consent_stops_it_progressing_and_says_what_to_do(staff_user):
 
     assert expression.allowed_moves() == [Status.NOT_PROGRESSED, Status.WITHDRAWN]
     with pytest.raises(InvalidMove) as refused:
-        expression.move_to(Status.BRIEFING, by=staff_user, reason="Had their briefing meeting by phone")
+        expression.move_to(
+            Status.BRIEFING, by=staff_user, reason="Had their briefing meeting by phone"
+        )
     assert "does not agree to them taking part" in refused.value.messages[0]
     assert "Move it to “Not progressed”" in refused.value.messages[0]
 

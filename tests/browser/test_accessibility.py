@@ -43,7 +43,8 @@ def trust_content():
 
 def test_every_page_in_the_sitemap_has_no_violations(live_server, desktop, trust_content):
     paths = sitemap_paths(live_server, desktop)
-    assert len(paths) == 7 + 11  # seven pages (with /events/) and the trust's eleven opportunities
+    # eight pages (with /events/ and /alerts/) and the trust's eleven opportunities
+    assert len(paths) == 8 + 11
     for path in paths:
         desktop.goto(live_server.url + path)
         assert_no_violations(desktop, path)

@@ -52,7 +52,7 @@ def test_every_public_page_has_one_h1_a_skip_link_and_a_unique_title(client):
     OpportunityFactory(title="Patient flow", kind=Opportunity.Kind.LAY_PARTNER)
 
     urls = public_urls()
-    assert len(urls) == 9  # seven pages (with /events/) and two opportunities
+    assert len(urls) == 10  # eight pages (with /events/ and /alerts/) and two opportunities
     titles = {}
     for url in urls:
         response = client.get(url)

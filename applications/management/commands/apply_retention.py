@@ -19,7 +19,8 @@ RULES = {
 class Command(BaseCommand):
     help = (
         "Anonymise expressions of interest whose retention period has ended (12 months after "
-        "ending as not progressed or withdrawn; 6 years after a lay partner leaves)."
+        "ending as not progressed or withdrawn; 6 years after a lay partner leaves), and delete "
+        "sign-ups for alerts never confirmed."
     )
 
     def add_arguments(self, parser):
@@ -30,6 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run, **options):
         counts = apply_retention(dry_run=dry_run)
         addresses = counts.pop("subject_access_addresses")
+        alerts = counts.pop("alerts_unconfirmed")
         for rule, count in counts.items():
             description = RULES[rule].format(
                 months=settings.RETENTION_ENDED_MONTHS, years=settings.RETENTION_LAY_PARTNER_YEARS
@@ -40,6 +42,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {addresses:,} addresses from subject access records over "
             f"{settings.RETENTION_ENDED_MONTHS} months old (the records stay)."
+        )
+        verb = "Would delete" if dry_run else "Deleted"
+        self.stdout.write(
+            f"{verb} {alerts:,} sign-ups for alerts about new opportunities not confirmed within "
+            f"{settings.ALERT_CONFIRMATION_DAYS} days."
         )
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")

@@ -40,6 +40,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Wrote {path}: {counts['expressions']} expressions of interest, "
             f"{counts['bookings']} bookings, {counts['status_history']} status changes, "
-            f"{counts['staff_notes']} staff notes. Recorded as personal data request "
+            f"{counts['staff_notes']} staff notes, {counts['alerts']} alert sign-ups. "
+            "Recorded as personal data request "
             f"{record.pk}."
         )
