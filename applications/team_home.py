@@ -363,7 +363,9 @@ class TeamHome:
                 submitted_at__gte=period.starts_at, submitted_at__lt=period.ends_before
             )
             .values("opportunity", "status")
-            .annotate(count=Count("pk"))
+            # COUNT(*), not of the ids: the partial index holds the rest, so the table itself
+            # is not read.
+            .annotate(count=Count("*"))
             .order_by()
         ):
             at_status.setdefault(row["opportunity"], []).append((row["status"], row["count"]))
@@ -510,7 +512,7 @@ class TeamHome:
                 opportunity__in=[role.pk for role in roles], status__in=STAGES
             )
             .values("opportunity", "status")
-            .annotate(count=Count("pk"))
+            .annotate(count=Count("*"))
             .order_by()
         } if roles else {}
         for role in roles:
