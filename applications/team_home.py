@@ -32,6 +32,7 @@ kept in the cache for a few minutes (`TeamHome.period_figures`); the rest is rea
 """
 
 import datetime
+import functools
 import statistics
 from typing import NamedTuple
 
@@ -51,7 +52,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -98,7 +99,13 @@ def day_start(date):
 def changelist_url(**params):
     """The expressions of interest list, filtered to the triaged ones and by `params`."""
     query = {**TRIAGE_ONLY, **{key: str(value) for key, value in params.items()}}
-    return f"{reverse(CHANGELIST)}?{urlencode(query)}"
+    return f"{_changelist_path(get_script_prefix(), get_urlconf())}?{urlencode(query)}"
+
+
+@functools.lru_cache(maxsize=8)
+def _changelist_path(script_prefix, urlconf):
+    # The page links to the list hundreds of times; reverse() once (bench/profile.py).
+    return reverse(CHANGELIST, urlconf=urlconf)
 
 
 # The period --------------------------------------------------------------------------------------

@@ -96,6 +96,17 @@ def _home_for(model_admin, request):
     return home, form
 
 
+def _roles(roles):
+    """The roles still short of lay partners, shown with their pipeline; the others counted.
+    The question the page answers is which key projects lack their lay partners, beside the
+    people in the pipeline for them."""
+    return {
+        "lay_partner_roles": [role for role in roles if role.lay_partners_needed],
+        "roles_with_their_lay_partners": sum(1 for role in roles if not role.lay_partners_needed),
+        "any_roles": bool(roles),
+    }
+
+
 def _query(period, **extra):
     return urlencode({"from": period.first.isoformat(), "to": period.last.isoformat(), **extra})
 
@@ -135,7 +146,9 @@ def home(model_admin, request):
             "chosen_opportunities": funnel["opportunities"].get(chosen.pk, []) if chosen else [],
             "stage_times": stage_times,
             "stage_times_chart": stage_times_chart(stage_times, period),
-            "lay_partner_roles": home.lay_partner_roles(),
+            **_roles(home.lay_partner_roles()),
+            "can_view_opportunities": request.user.has_perm("opportunities.view_opportunity"),
+            "can_view_meetings": request.user.has_perm("opportunities.view_meeting"),
             "sees_every_programme": home.sees_every_programme,
             "meetings": home.upcoming_meetings(),
             "email_queue": home.email_queue(),

@@ -227,22 +227,38 @@ def test_it_works_out_the_median_days_in_each_stage(staff_client, work):
     ]
 
 
-def test_it_shows_key_lay_partner_roles_against_their_target_with_their_pipeline(
-    staff_client, work
-):
-    roles = home(staff_client, **MARCH).context["lay_partner_roles"]
+def test_it_shows_key_lay_partner_roles_still_to_fill_with_their_pipeline(staff_client, work):
+    response = home(staff_client, **MARCH)
 
     def summary(role):
         return (role.title, role.lay_partners_filled, role.lay_partners_needed,
                 [(label, figure.count) for label, figure in role.pipeline])
 
-    assert [summary(role) for role in roles] == [
-        # A1: one in post and e3 joined; e1 new, e6 contacted, e2 at briefing.
-        ("Lay partner: surgery", 2, 0, [("New", 1), ("Contacted", 1),
-                                        ("Briefing meeting", 1), ("Taster meeting", 0)]),
-        # B1: nobody yet; e9, e10 and e12 new.
+    # B1: nobody yet, two wanted; e9, e10 and e12 new. A1 has its two (one in post, e3
+    # joined), so it is counted, not listed.
+    assert [summary(role) for role in response.context["lay_partner_roles"]] == [
         ("Lay partner: discharge", 0, 2, [("New", 3), ("Contacted", 0),
                                           ("Briefing meeting", 0), ("Taster meeting", 0)]),
+    ]
+    assert response.context["roles_with_their_lay_partners"] == 1
+    assert "1 other open role of key programmes has all the lay partners it wants" in (
+        response.content.decode()
+    )
+
+
+def test_every_key_role_and_its_pipeline_is_counted(staff_client, work):
+    from django.contrib.auth import get_user_model
+
+    from applications.team_home import Period, TeamHome
+
+    user = get_user_model().objects.get(username="staff")
+    roles = TeamHome(user, Period.month_of(datetime.date(2026, 3, 1))).lay_partner_roles()
+
+    assert [(role.title, role.lay_partners_filled, role.joined.count,
+             [figure.count for _, figure in role.pipeline]) for role in roles] == [
+        # A1: one in post and e3 joined; e1 new, e6 contacted, e2 at briefing.
+        ("Lay partner: surgery", 2, 1, [1, 1, 1, 0]),
+        ("Lay partner: discharge", 0, 0, [3, 0, 0, 0]),
     ]
 
 
@@ -408,9 +424,9 @@ def test_every_figure_links_to_a_list_of_as_many_expressions(staff_client, work,
     links = figure_links(home(staff_client, **params))
 
     # Now 3; funnel 7 figures for each of 2 programmes and the total, and for A's
-    # 2 opportunities when chosen; roles 5 each (joined and 4 stages) for 2 roles
-    # (and their total, the programme's row again).
-    expected = 3 + 7 * 3 + 10 + (7 * 3 if "programme" in params else 0)
+    # 2 opportunities when chosen (and their total, the programme's row again); the role still
+    # to fill 5 (joined and 4 stages).
+    expected = 3 + 7 * 3 + 5 + (7 * 3 if "programme" in params else 0)
     assert len(links) == expected
     for url, count, text in links:
         assert listed_count(staff_client, url) == count, f"{text}: {url}"
