@@ -211,11 +211,17 @@ def median_days(seconds):
 # The figures -------------------------------------------------------------------------------------
 
 
-class Figure(NamedTuple):
-    """A number on the home page, and the list of expressions of interest it counts."""
+class Figure:
+    """A number on the home page, and the list of expressions of interest it counts (its
+    address is only worked out when the page shows it: hundreds are never shown)."""
 
-    count: int
-    url: str
+    def __init__(self, count, **params):
+        self.count = count
+        self.params = params
+
+    @property
+    def url(self):
+        return changelist_url(**self.params)
 
 
 class FunnelRow:
@@ -248,18 +254,20 @@ class FunnelRow:
             for stage in STAGES[1:STAGES.index(status) + 1]:
                 self.counts[stage] += count
 
-    def _url(self, key):
-        params = {**self.params, **self.period.submitted_params}
+    def _params(self, key, submitted):
+        params = {**self.params, **submitted}
         if key in ENDINGS:
             params[STATUS] = key
         elif key != "expressed":
             params[REACHED] = key
-        return changelist_url(**params)
+        return params
 
     @property
     def figures(self):
+        submitted = self.period.submitted_params
         return [
-            (label, Figure(self.counts[key], self._url(key))) for key, label in self.COLUMNS
+            (label, Figure(self.counts[key], **self._params(key, submitted)))
+            for key, label in self.COLUMNS
         ]
 
     @property
@@ -289,6 +297,10 @@ class TeamHome:
         user = self.user
         return user.is_superuser or user.has_perm("applications.view_all_expressions")
 
+    @property
+    def may_see_equality(self):
+        return self.user.has_perm("applications.view_equality_report")
+
     def programmes(self):
         if self.sees_every_programme:
             return Programme.objects.all()
@@ -315,27 +327,27 @@ class TeamHome:
         return {
             "new_this_week": Figure(
                 self.expressions.filter(submitted_at__gte=day_start(monday)).count(),
-                changelist_url(**{SUBMITTED_SINCE: day_start(monday)}),
+                **{SUBMITTED_SINCE: day_start(monday)},
             ),
-            "waiting": Figure(waiting.count(), changelist_url(**{WAITING: "not_contacted"})),
-            "overdue": Figure(
-                self.expressions.overdue(self.today).count(),
-                changelist_url(**{WAITING: "overdue"}),
-            ),
+            "waiting": Figure(waiting.count(), **{WAITING: "not_contacted"}),
+            "overdue": Figure(self.expressions.overdue(self.today).count(), **{WAITING: "overdue"}),
             "week_starts": monday,
         }
 
     # The funnel --------------------------------------------------------------------------------
 
     def period_figures(self):
-        """The funnel and the time in each stage for the period, as {"funnel", "stage_times",
-        "worked_out_at"}. At a million expressions of interest a month holds tens of thousands
-        of people and moves, and each move's time in its stage is looked up in its history:
-        seconds of work (bench/). So they are worked out at most once every
-        PERIOD_FIGURES_SECONDS for each period and each whole view (the team's, or one
-        programme lead's), and kept in the cache; the page says when they were worked out."""
+        """The funnel, the time in each stage and the equality figures for the period, as
+        {"funnel", "stage_times", "equality_reports", "worked_out_at"}.
+
+        At a million expressions of interest a month holds tens of thousands of people and
+        moves, and each move's time in its stage is looked up in its history: seconds of work
+        (bench/). So they are worked out at most once every PERIOD_FIGURES_SECONDS for each
+        period and each whole view (the team's, or one programme lead's, with or without the
+        equality report), and kept in the cache; the page says when they were worked out."""
         scope = "all" if self.sees_every_programme else f"user-{self.user.pk}"
-        key = f"team-home:v1:{scope}:{self.period.first}:{self.period.last}"
+        equality = "equality" if self.may_see_equality else "no-equality"
+        key = f"team-home:v1:{scope}:{equality}:{self.period.first}:{self.period.last}"
         figures = cache.get(key)
         if figures is None:
             figures = self._work_out_period_figures()
@@ -354,6 +366,7 @@ class TeamHome:
             return {
                 "funnel": self.funnel(),
                 "stage_times": self.stage_times(),
+                "equality_reports": self.equality_reports(),
                 "worked_out_at": timezone.now(),
             }
 
@@ -525,14 +538,10 @@ class TeamHome:
         for role in roles:
             # What Opportunity.lay_partners_filled reads, counted here for every role at once.
             role.joined_count = counts.get((role.pk, Status.JOINED), 0)
-            role.joined = Figure(
-                role.joined_count,
-                changelist_url(**{OPPORTUNITY: role.pk, STATUS: Status.JOINED}),
-            )
+            role.joined = Figure(role.joined_count, **{OPPORTUNITY: role.pk, STATUS: Status.JOINED})
             role.pipeline = [
                 (stage.label, Figure(
-                    counts.get((role.pk, stage), 0),
-                    changelist_url(**{OPPORTUNITY: role.pk, STATUS: stage}),
+                    counts.get((role.pk, stage), 0), **{OPPORTUNITY: role.pk, STATUS: stage}
                 ))
                 for stage in OPEN_STAGES
             ]
@@ -565,7 +574,7 @@ class TeamHome:
     def equality_reports(self):
         """[(year, EqualityReport)] for each calendar year the period touches, or None for
         staff who may not see the equality report. One query."""
-        if not self.user.has_perm("applications.view_equality_report"):
+        if not self.may_see_equality:
             return None
         return EqualityResponse.objects.reports_by_year(self.period.years)
 

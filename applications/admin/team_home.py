@@ -153,7 +153,7 @@ def home(model_admin, request):
             "meetings": home.upcoming_meetings(),
             "email_queue": home.email_queue(),
             "can_see_tasks": request.user.has_perm("django_tasks_database.view_dbtaskresult"),
-            "equality_reports": home.equality_reports(),
+            "equality_reports": figures["equality_reports"],
             "period_query": _query(period),
             "quick_periods": [
                 ("This month", f"{page_url}?{_query(this_month)}"),
@@ -295,7 +295,7 @@ def csv_rows(home):
     yield ["Emails", "", "", "Oldest waiting (minutes)",
            "" if queue["oldest_minutes"] is None else queue["oldest_minutes"]]
 
-    for year, report in home.equality_reports() or []:
+    for year, report in figures["equality_reports"] or []:
         section = f"Equality monitoring, {year}"
         if report.too_few:
             yield [section, "", "", "People who answered", "Fewer than 5"]
