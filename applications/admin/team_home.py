@@ -2,7 +2,8 @@
 
 The figures, and what each counts, are in applications/team_home.py; this module reads the
 period from the page's small GET form (dates "from" and "to", this month by default), renders the
-page and its charts, and writes the CSV. Both pages are reached through
+page and its charts, and writes the CSV. The page lists the key lay partner roles still short of
+lay partners (the others are counted); the CSV lists every one. Both pages are reached through
 `ExpressionOfInterestAdmin.get_urls`, so they need the same permission as the expressions of
 interest list, and a programme lead sees their own programmes only.
 """
@@ -43,9 +44,9 @@ class PeriodForm(forms.Form):
                     f"{today:%d/%m/%Y}",
                 },
             )
-        self.fields["programme"] = forms.IntegerField(
-            required=False, min_value=1, widget=forms.HiddenInput
-        )
+        # Kept from the link that chose a programme; nobody types it, so it is never a mistake
+        # to report: anything but a number is ignored.
+        self.fields["programme"] = forms.CharField(required=False, widget=forms.HiddenInput)
         this_month = Period.month_of(today)
         self.fields["from"].initial, self.fields["to"].initial = this_month
 
@@ -82,9 +83,8 @@ class PeriodForm(forms.Form):
         return Period(first, last)
 
     def programme_id(self):
-        if self.is_bound and self.is_valid():
-            return self.cleaned_data.get("programme")
-        return None
+        value = (self.data.get("programme") or "") if self.is_bound else ""
+        return int(value) if value.isdigit() else None
 
 
 def _home_for(model_admin, request):

@@ -556,6 +556,13 @@ def test_a_last_day_before_the_first_is_explained(staff_client):
     )
 
 
+def test_a_programme_that_is_not_a_number_is_ignored(staff_client, work):
+    response = home(staff_client, programme="abc", **MARCH)
+
+    assert not response.context["form"].errors
+    assert response.context["chosen_programme"] is None
+
+
 def test_a_first_day_alone_runs_to_today(staff_client):
     period = home(staff_client, **{"from": "2026-01-01"}).context["period"]
 

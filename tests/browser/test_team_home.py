@@ -18,7 +18,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def figures():
+def figures(team_member):  # noqa: F811
+    from django.contrib.auth.models import Permission
+
+    from applications.equality import EqualityResponse
     from applications.models import ExpressionOfInterest, StatusChange
     from opportunities.models import Meeting, Opportunity
     from tests.factories import (
@@ -44,6 +47,11 @@ def figures():
         first_contacted_at=now - datetime.timedelta(hours=1)
     )
     MeetingFactory(opportunity=role, kind=Meeting.Kind.BRIEFING, capacity=10)
+    # The equality figures too (their permission is granted by a later migration than the
+    # group's, which transactional tests make again from its own list).
+    team_member.user_permissions.add(Permission.objects.get(codename="view_equality_report"))
+    for sex in ["female"] * 5 + ["male"] * 2:
+        EqualityResponse.objects.create(sex=sex)
 
 
 def assert_no_violations(page):
@@ -69,6 +77,7 @@ def test_the_team_home_is_first_on_the_index_and_has_no_violations(
     )
     table = desktop.get_by_role("table", name="By programme")
     assert "Improvement projects" in table.inner_text()
+    assert "7 people answered" in desktop.locator("#content-main").inner_text()
     assert_no_violations(desktop)
 
     # A mistake in the form: said at the top and beside the box, and still no violations.
