@@ -80,6 +80,18 @@ def test_the_team_home_is_first_on_the_index_and_has_no_violations(
     assert "7 people answered" in desktop.locator("#content-main").inner_text()
     assert_no_violations(desktop)
 
+    # Printed, it is the monthly report: the figures without the menus or the form.
+    printed_without = ("#nav-sidebar", "#header", ".breadcrumbs", ".th-period-form", ".th-actions")
+    for hidden in printed_without:
+        assert desktop.locator(hidden).first.is_visible(), hidden
+    desktop.emulate_media(media="print")
+    for hidden in printed_without:
+        assert not desktop.locator(hidden).first.is_visible(), hidden
+    assert desktop.locator("#funnel-heading").is_visible()
+    assert desktop.get_by_role("table", name="By programme").is_visible()
+    desktop.emulate_media(media="screen")
+    assert desktop.locator(".th-period-form").is_visible()
+
     # A mistake in the form: said at the top and beside the box, and still no violations.
     desktop.get_by_label("From", exact=True).fill("2026-03-10")
     desktop.get_by_label("To", exact=True).fill("2026-03-01")
