@@ -310,13 +310,24 @@ class TeamHome:
 
     def _shown(self, path):
         """A condition on the expression of interest at `path` (a StatusChange's "expression",
-        say): one of those shown. The same rule as `self.expressions`, written as joins, which
-        PostgreSQL follows row by row from the few rows of a period; a subquery of
+        say): one of those shown. The same rule as `self.expressions`, written as joins and a
+        list, which PostgreSQL follows row by row from the few rows of a period; a subquery of
         `self.expressions` was planned as a hash of every expression (bench/)."""
         condition = Q(**{f"{path}__meeting__isnull": True})
         if not self.sees_every_programme:
-            condition &= Q(**{f"{path}__opportunity__programme__in": self.programmes()})
+            condition &= Q(**{f"{path}__opportunity__in": self._opportunity_ids})
         return condition
+
+    @functools.cached_property
+    def _opportunity_ids(self):
+        # A programme lead's opportunities as a list of ids, read once: with the programmes
+        # joined in instead, PostgreSQL started from every expression of the lead's programmes
+        # (all years) rather than from the period's moves, five times slower (bench/).
+        return list(
+            Opportunity.objects.filter(programme__in=self.programmes()).values_list(
+                "pk", flat=True
+            )
+        )
 
     # Now -----------------------------------------------------------------------------------------
 
