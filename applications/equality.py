@@ -40,10 +40,9 @@ class EqualityResponseQuerySet(models.QuerySet):
             self.order_by("-year").values_list("year", flat=True).distinct()
         )
 
-    def answer_counts(self):
-        """How many people gave each answer to each question, and how many left it blank, in
-        one query whatever the number of rows: ({question: {answer: count}}, number of rows).
-        A question left blank counts under the answer ""."""
+    @staticmethod
+    def _answer_aggregates():
+        """The counts answer_counts() asks for, by alias, and what each alias counts."""
         aliases = {}
         aggregates = {"responses": models.Count("pk")}
         for question in EqualityResponse.QUESTIONS:
@@ -51,16 +50,41 @@ class EqualityResponseQuerySet(models.QuerySet):
                 alias = f"count_{len(aliases)}"
                 aliases[alias] = (question, answer)
                 aggregates[alias] = models.Count("pk", filter=models.Q(**{question: answer}))
-        totals = self.aggregate(**aggregates)
+        return aliases, aggregates
+
+    @staticmethod
+    def _counts(aliases, totals):
         counts = {question: {} for question in EqualityResponse.QUESTIONS}
         for alias, (question, answer) in aliases.items():
             counts[question][answer] = totals[alias]
         return counts, totals["responses"]
 
+    def answer_counts(self):
+        """How many people gave each answer to each question, and how many left it blank, in
+        one query whatever the number of rows: ({question: {answer: count}}, number of rows).
+        A question left blank counts under the answer ""."""
+        aliases, aggregates = self._answer_aggregates()
+        return self._counts(aliases, self.aggregate(**aggregates))
+
     def report(self):
         """The equality monitoring report for these answers: `EqualityReport`."""
         counts, responses = self.answer_counts()
         return EqualityReport(counts, responses)
+
+    def reports_by_year(self, years):
+        """[(year, EqualityReport)] for each of `years`, in one query: each year's report on its
+        own, never added up across years (see the equality report's view)."""
+        aliases, aggregates = self._answer_aggregates()
+        by_year = {
+            row["year"]: row
+            for row in self.filter(year__in=years).values("year").annotate(**aggregates)
+            .order_by()
+        }
+        empty = dict.fromkeys(aggregates, 0)
+        return [
+            (year, EqualityReport(*self._counts(aliases, by_year.get(year, empty))))
+            for year in years
+        ]
 
 
 class EqualityResponse(models.Model):

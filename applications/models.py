@@ -429,6 +429,27 @@ class ExpressionOfInterest(models.Model):
                 condition=models.Q(status="new", first_contacted_at__isnull=True),
                 name="expression_awaiting_contact",
             ),
+            # The team's home (applications/team_home.py), for triage only (no event
+            # registrations): a period's expressions by opportunity and status, read from the
+            # index alone; and those waiting for a first contact.
+            models.Index(
+                fields=["submitted_at", "opportunity", "status"],
+                condition=models.Q(meeting__isnull=True),
+                name="expression_triage_submitted",
+            ),
+            models.Index(
+                fields=["submitted_at"],
+                condition=models.Q(
+                    status="new", first_contacted_at__isnull=True, meeting__isnull=True
+                ),
+                name="expression_triage_awaiting",
+            ),
+            # ... and the people in each lay partner role's pipeline, by status.
+            models.Index(
+                fields=["opportunity", "status"],
+                condition=models.Q(meeting__isnull=True),
+                name="expression_triage_pipeline",
+            ),
         ]
 
     def __str__(self):
@@ -920,6 +941,12 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        indexes = [
+            # The team's home (applications/team_home.py), proved on the bench's data: the
+            # moves made in a period, and when each expression entered the stage it left.
+            models.Index(fields=["at", "from_status"], name="status_change_at"),
+            models.Index(fields=["expression", "to_status", "at"], name="status_change_entry"),
+        ]
 
     def __str__(self):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"

@@ -480,6 +480,10 @@ def main(argv=None):
              [staff_cookie]),
             ("admin changelist, status=new", "/admin/applications/expressionofinterest/"
              "?status__exact=new", "admin", [staff_cookie]),
+            # This month's figures, kept in the cache for five minutes once worked out (the
+            # checks before measuring work them out; applications/team_home.py).
+            ("team's home (this month)", "/admin/applications/expressionofinterest/team-home/",
+             "admin", [staff_cookie]),
         ]
         if args.only:
             pages = [page for page in pages if page[2] == "baseline" or args.only in page[0]]
@@ -625,9 +629,12 @@ def report(results, memory, args, seeded, admin_status, count_queries, admin_que
                            p95 < TARGETS["public_p95_ms"], f"{p95:.1f} ms"))
         if result["kind"] == "admin":
             p95 = result["steady"]["p95"]
+            # A page so slow that no request finished at 70% load has no p95 to pass with.
+            answered = result["steady"]["requests"] > 0
             checks.append((f"{name}: p95 <= {TARGETS['admin_p95_ms']:.0f} ms at 70% load",
-                           p95 <= TARGETS["admin_p95_ms"], f"{p95:.1f} ms (saturation "
-                           f"{result['saturation']['p95']:.1f} ms)"))
+                           answered and p95 <= TARGETS["admin_p95_ms"],
+                           f"{p95:.1f} ms (saturation {result['saturation']['p95']:.1f} ms)"
+                           if answered else "no request finished at 70% load"))
     checks.append(("admin changelist runs no COUNT over the expressions table",
                    not count_queries, f"{len(count_queries)} COUNT queries"))
     peak = max((v.get("VmHWM", 0) for v in memory.values()), default=0)

@@ -8,13 +8,45 @@ Opportunity and Meeting admins here: this app never imports applications.
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from involvement.admin_common import LabelledInputsMixin
 from involvement.formats import time_range
 from involvement.page_cache import forget_public_pages
 
+from .content_health import GOAL_GRADE, content_health
 from .models import GlossaryTerm, Meeting, Opportunity, Programme, SearchSynonym
+
+
+def content_health_table(report):
+    """Each public text's reading grade against the goal, and the glossary terms it uses."""
+    rows = format_html_join(
+        "",
+        "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                item.label,
+                "Nothing written" if item.grade is None else format_html(
+                    "{}{}", item.grade,
+                    mark_safe(
+                        ' <strong class="eoi-warning">above the goal: try shorter '
+                        "sentences and everyday words</strong>"
+                    ) if item.above_goal else "",
+                ),
+                ", ".join(term.term for term in item.terms) or "None",
+            )
+            for item in report
+        ),
+    )
+    return format_html(
+        '<table class="content-health"><caption>Reading grade: the goal is {} or below '
+        "(Flesch-Kincaid: roughly the years of school a reader needs). Glossary terms are "
+        "explained on the public page where they first appear.</caption><thead><tr>"
+        '<th scope="col">Text</th><th scope="col">Reading grade</th>'
+        '<th scope="col">Glossary terms found</th></tr></thead><tbody>{}</tbody></table>',
+        GOAL_GRADE, rows,
+    )
 
 
 @admin.register(Programme)
@@ -91,6 +123,11 @@ class OpportunityAdmin(admin.ModelAdmin):
                            "closing_date"]}),
         ("What it is", {"fields": ["summary", "description", "what_you_would_do"]}),
         (
+            "How easy it is to read",
+            {"fields": ["content_health"],
+             "description": "As last saved. Shown to help, never enforced."},
+        ),
+        (
             "Commitment",
             {"fields": ["frequency", "when", "on_site", "online", "from_home", "location",
                         "preparation"]},
@@ -106,7 +143,7 @@ class OpportunityAdmin(admin.ModelAdmin):
         ("Listing", {"fields": ["position"]}),
     ]
 
-    readonly_fields = ["lay_partners_joined", "opened_at"]
+    readonly_fields = ["lay_partners_joined", "opened_at", "content_health"]
 
     class Media:
         css = {"all": ["admin/portal.css"]}
@@ -118,13 +155,18 @@ class OpportunityAdmin(admin.ModelAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
             # Nothing has joined or been expressed yet on a new opportunity.
-            return [
+            fieldsets = [
                 (name, {**options, "fields": [
                     field for field in options["fields"] if field not in self.readonly_fields
                 ]})
                 for name, options in fieldsets
             ]
+            return [(name, options) for name, options in fieldsets if options["fields"]]
         return fieldsets
+
+    @admin.display(description="Reading grade and glossary terms")
+    def content_health(self, opportunity):
+        return content_health_table(content_health(opportunity, GlossaryTerm.objects.all()))
 
     @admin.display(description="Lay partners joined")
     def lay_partners_joined(self, opportunity):

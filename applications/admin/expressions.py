@@ -22,7 +22,7 @@ from involvement.formats import short_date, staff_name
 
 from ..models import FIRST_CONTACT_WORKING_DAYS, REFERENCE_ALPHABET, ExpressionOfInterest, StaffNote
 from ..paginator import EstimatedCountPaginator
-from . import views
+from . import team_home, views
 from .actions import (
     assign_to_me,
     export_as_csv,
@@ -38,6 +38,9 @@ from .filters import (
     OpportunityFilter,
     ParentConsentFilter,
     ProgrammeFilter,
+    ReachedFilter,
+    RegistrationsFilter,
+    SubmittedFilter,
     WaitingFilter,
 )
 from .forms import StaffAutocomplete, StaffChoiceField, assignable_staff
@@ -65,6 +68,10 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
         ParentConsentFilter,
         AssignedFilter,
         WaitingFilter,
+        # The team's home links with these (applications/team_home.py).
+        ("submitted_at", SubmittedFilter),
+        ReachedFilter,
+        RegistrationsFilter,
     ]
     list_select_related = ["opportunity", "opportunity__programme", "assigned_to"]
     list_per_page = 50
@@ -383,6 +390,11 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
                 "equality-report/",
                 page(views.equality_report),
                 name="applications_equality_report",
+            ),
+            path("team-home/", page(team_home.home), name="applications_team_home"),
+            path(
+                "team-home/figures.csv", page(team_home.figures_csv),
+                name="applications_team_home_csv",
             ),
             path("<path:object_id>/move/", page(views.move), name=f"{prefix}_move"),
             path("<path:object_id>/undo/", page(views.undo), name=f"{prefix}_undo"),

@@ -1,9 +1,15 @@
 """The filters beside the expressions of interest changelist."""
 
+import datetime
+
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from involvement.formats import short_date
+
+from .. import team_home
 from ..models import FIRST_CONTACT_WORKING_DAYS, ExpressionOfInterest
 
 
@@ -27,9 +33,16 @@ class WaitingFilter(admin.SimpleListFilter):
     parameter_name = "waiting"
 
     def lookups(self, request, model_admin):
-        return [("overdue", f"More than {FIRST_CONTACT_WORKING_DAYS} working days")]
+        return [
+            ("not_contacted", "Not contacted yet"),
+            ("overdue", f"More than {FIRST_CONTACT_WORKING_DAYS} working days"),
+        ]
 
     def queryset(self, request, queryset):
+        if self.value() == "not_contacted":
+            return queryset.filter(
+                status=ExpressionOfInterest.Status.NEW, first_contacted_at__isnull=True
+            )
         if self.value() == "overdue":
             return queryset.overdue(timezone.localdate())
         return queryset
@@ -120,3 +133,77 @@ class OpportunityFilter(RelatedOnlyExistsFilter):
     def has_output(self):
         return True  # with no programme chosen, the title says to choose one first
 
+
+
+# The filters the team's home links with (applications/team_home.py) -----------------------------
+
+
+class SubmittedFilter(admin.DateFieldListFilter):
+    """Django's date filter on the submission date, which also says which dates are chosen when
+    they are none of its own choices (a link from the team's home for a period, say)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "submitted"
+
+    def choices(self, changelist):
+        choices = list(super().choices(changelist))
+        if self.date_params and not any(choice["selected"] for choice in choices):
+            choices.append({
+                "selected": True,
+                "query_string": changelist.get_query_string(),
+                "display": self._chosen_dates(),
+            })
+        return choices
+
+    def _chosen_dates(self):
+        since = self._moment(self.lookup_kwarg_since)
+        before = self._moment(self.lookup_kwarg_until)
+        if since and before:
+            # The filter's end is the first moment after the last day it takes in.
+            last_day = timezone.localtime(before) - datetime.timedelta(microseconds=1)
+            return f"{short_date(since)} to {short_date(last_day)}"
+        if since:
+            return f"Since {short_date(since)}"
+        if before:
+            return f"Before {short_date(before)}"
+        return "Chosen dates"
+
+    def _moment(self, name):
+        value = parse_datetime(self.date_params.get(name) or "")
+        if value is not None and timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value
+
+
+class ReachedFilter(admin.SimpleListFilter):
+    """How far people got: at a stage now, past it, or ended after reaching it (see
+    applications/team_home.py, whose funnel links here)."""
+
+    title = "got as far as"
+    parameter_name = team_home.REACHED
+
+    def lookups(self, request, model_admin):
+        return [(stage.value, stage.label) for stage in team_home.STAGES[1:]]
+
+    def queryset(self, request, queryset):
+        if self.value() in team_home.STAGES[1:]:
+            return team_home.reached(queryset, self.value())
+        return queryset
+
+
+class RegistrationsFilter(admin.SimpleListFilter):
+    """Registrations for an event date, which nobody triages (for_triage), left out or alone."""
+
+    title = "event registrations"
+    parameter_name = team_home.REGISTRATIONS
+
+    def lookups(self, request, model_admin):
+        return [("leave_out", "Leave them out"), ("only", "Only event registrations")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "leave_out":
+            return queryset.for_triage()
+        if self.value() == "only":
+            return queryset.event_registrations()
+        return queryset
