@@ -18,11 +18,13 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self):
         from django.db.models import Count, Q
+        from django.db.models.signals import post_save, pre_save
 
         from involvement.page_cache import forget_when_changed
-        from opportunities.models import count_with
+        from opportunities.models import Meeting, count_with
 
         from .models import Booking, ExpressionOfInterest, StatusChange
+        from .updates import meeting_saved, remember_meeting_details
 
         # Opportunity and meeting pages count rows of this app, which opportunities may not
         # import: this says how (see opportunities/models.py's docstring).
@@ -39,3 +41,6 @@ class ApplicationsConfig(AppConfig):
         # places on events, and the lay partners who joined.
         forget_when_changed(Booking)
         forget_when_changed(ExpressionOfInterest, StatusChange, only_if=lay_partner_joined_or_left)
+        # A meeting's new time or place reaches the people booked on it (updates.py).
+        pre_save.connect(remember_meeting_details, sender=Meeting, dispatch_uid="meeting_before")
+        post_save.connect(meeting_saved, sender=Meeting, dispatch_uid="meeting_changed")

@@ -1,8 +1,10 @@
 """What the portal holds about a person, and how it lets go of it.
 
 - Retention (`manage.py apply_retention`, daily): an expression of interest that ended as "not
-  progressed" or "withdrawn" is anonymised RETENTION_ENDED_MONTHS after it ended; one whose
-  person joined as a lay partner and later left, RETENTION_LAY_PARTNER_YEARS after they left.
+  progressed" or "withdrawn", or a registration for an event closed after it
+  (`manage.py close_event_registrations`), is anonymised RETENTION_ENDED_MONTHS after it ended;
+  one whose person joined as a lay partner and later left, RETENTION_LAY_PARTNER_YEARS after
+  they left.
 - Subject access (admin, or `manage.py subject_access`): everything held about an email address
   as a zip of CSV files and one JSON file. Someone who gave only a phone number (they asked to
   be phoned) is not found by it yet: staff find their expression in the admin by name or phone
@@ -36,6 +38,7 @@ from .models import (
     PersonalDataRequest,
     StaffNote,
     StatusChange,
+    UpdateEmail,
 )
 from .spreadsheets import BYTE_ORDER_MARK, subject_access_row, write_csv
 
@@ -94,7 +97,7 @@ def expired(now=None):
     left_cutoff = months_before(now, settings.RETENTION_LAY_PARTNER_YEARS * 12)
     return {
         "ended": kept.filter(
-            status__in=[Status.NOT_PROGRESSED, Status.WITHDRAWN],
+            status__in=[Status.NOT_PROGRESSED, Status.WITHDRAWN, *Status.after_event_values()],
             status_changed_at__lte=ended_cutoff,
         ).exclude(_ever_joined()),
         "lay_partners_left": kept.filter(
@@ -129,6 +132,8 @@ def anonymise(expressions, now=None):
                 **ANONYMISED, anonymised_at=now, updated_at=now
             )
             StaffNote.objects.filter(expression_id__in=batch).delete()
+            # The not-progressed email staff wrote to them is free text about them too.
+            UpdateEmail.objects.filter(expression_id__in=batch).exclude(text="").update(text="")
             StatusChange.objects.filter(expression_id__in=batch).exclude(reason="").update(
                 reason=""
             )

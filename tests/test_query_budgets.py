@@ -237,6 +237,8 @@ ADMIN_CHANGELISTS = {
     "applications.ExpressionOfInterest": 7,
     "applications.ExpressionViewing": 6,
     "applications.PersonalDataRequest": 7,
+    # The member of staff's own email preferences, one form, not a list.
+    "applications.StaffEmailPreferences": 4,
     "involvement.PrivacyNotice": 5,
     "opportunities.Programme": 5,
     "opportunities.Opportunity": 6,

@@ -9,13 +9,14 @@ filters.py        the changelist's filters
 inlines.py        what the change page lists: meeting bookings, staff notes, history
 display.py        how a person, a status and a list are shown
 personal_data.py  subject access, erasure, their record, and who viewed which expression
+preferences.py    each member of staff's choice of emails about the work (and the daily digest)
 opportunities.py  the opportunities admin's pages, with this app's rows added to them
 
 Django's admin autodiscovery imports this package; importing the modules registers their
 admins.
 """
 
-from . import opportunities, personal_data  # noqa: F401  (they register their admins)
+from . import opportunities, personal_data, preferences  # noqa: F401  (they register admins)
 from .expressions import ExpressionOfInterestAdmin
 
 __all__ = ["ExpressionOfInterestAdmin"]

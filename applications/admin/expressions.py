@@ -36,6 +36,7 @@ from .filters import (
     KindFilter,
     OpportunityFilter,
     ProgrammeFilter,
+    RegistrationFilter,
     WaitingFilter,
 )
 from .forms import StaffAutocomplete, StaffChoiceField, assignable_staff
@@ -54,6 +55,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
     ]
     list_display_links = None  # the person's name is the link (see `person`)
     list_filter = [
+        RegistrationFilter,
         "status",
         ("opportunity__programme", ProgrammeFilter),
         ("opportunity", OpportunityFilter),

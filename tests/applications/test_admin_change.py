@@ -142,15 +142,25 @@ def test_it_says_the_move_worked(staff_client):
 
     response = staff_client.post(move_url(expression), {"status": "contacted"}, follow=True)
 
-    assert f"{expression.reference} moved to “Contacted”." in messages_of(response)
+    assert (
+        f"{expression.reference} moved to “Contacted”. They have been emailed."
+        in messages_of(response)
+    )
 
 
 def test_it_marks_not_progressed_with_the_reason_given(staff_client, staff_user):
     expression = ExpressionOfInterestFactory(status=Status.BRIEFING)
 
+    # The first press shows the email to the person for review; the second moves it.
     staff_client.post(
         move_url(expression), {"status": "not_progressed", "reason": "Under the age limit."}
     )
+    expression.refresh_from_db()
+    assert expression.status == Status.BRIEFING
+    staff_client.post(move_url(expression), {
+        "status": "not_progressed", "reason": "Under the age limit.", "confirm": "yes",
+        "send_email": "do_not_send", "email_text": "",
+    })
 
     expression.refresh_from_db()
     assert expression.status == Status.NOT_PROGRESSED
