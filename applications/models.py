@@ -519,6 +519,23 @@ class ExpressionOfInterest(models.Model):
         stage = self.STAGE_AFTER_MEETING.get(meeting.kind)
         if stage and stage in self.allowed_moves():
             self.move_to(stage, by=by, reason=f"Attended {meeting}")
+        elif self.meeting_id == meeting.pk and self.status == self.Status.DID_NOT_ATTEND:
+            self._correct_event_outcome(by=by)
+
+    def _correct_event_outcome(self, *, by):
+        """A registration closed as "did not attend" before staff recorded that the person
+        came: it becomes "attended the event", and the history says who corrected it."""
+        now = timezone.now()
+        with transaction.atomic():
+            corrected = type(self).objects.filter(
+                pk=self.pk, status=self.Status.DID_NOT_ATTEND
+            ).update(status=self.Status.ATTENDED, status_changed_at=now, updated_at=now)
+            if corrected:
+                self.changes.create(
+                    from_status=self.Status.DID_NOT_ATTEND, to_status=self.Status.ATTENDED,
+                    by=by, at=now, reason="Attendance recorded after the event was closed.",
+                )
+                self.status, self.status_changed_at = self.Status.ATTENDED, now
 
     def close_after_event(self, *, now=None):
         """Close a registration for an event once the event is over: "attended" if their

@@ -21,6 +21,11 @@ Status = ExpressionOfInterest.Status
 CHANGELIST = "admin:applications_expressionofinterest_changelist"
 
 
+@pytest.fixture
+def staff_user(staff_client, django_user_model):
+    return django_user_model.objects.get(username="staff")
+
+
 def long_ago(days):
     return timezone.now() - datetime.timedelta(days=days)
 
@@ -231,6 +236,27 @@ def test_a_closed_registration_cannot_be_moved_through_the_pipeline(staff_client
         reverse("admin:applications_expressionofinterest_change", args=[signed_up.pk])
     )
     assert "Attended the event" in response.content.decode()
+
+
+def test_attendance_recorded_after_closing_corrects_the_outcome(staff_client, staff_user):
+    signed_up = registration(event(ended_days_ago=10))
+    close()
+    booking = signed_up.bookings.get()
+
+    response = staff_client.post(
+        reverse(
+            "admin:applications_expressionofinterest_booking", args=[signed_up.pk, booking.pk]
+        ),
+        {"outcome": "attended"},
+    )
+
+    assert response.status_code == 302
+    signed_up.refresh_from_db()
+    assert signed_up.status == Status.ATTENDED
+    last = signed_up.changes.last()
+    assert (last.from_status, last.to_status, last.by) == (
+        Status.DID_NOT_ATTEND, Status.ATTENDED, staff_user
+    )
 
 
 def test_retention_reaches_a_closed_registration_12_months_after_the_event(settings):
