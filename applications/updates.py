@@ -248,6 +248,29 @@ def after_meeting_change(meeting, before):
     return queued
 
 
+def told_of_meeting_change(meeting):
+    """For staff, after a meeting's time or place changed: how many of those booked were
+    emailed, and who has no email address and must be phoned ("REF on PHONE")."""
+    from .bookings import Booking
+
+    if meeting.ends_at <= timezone.now():
+        return {"emailed": 0, "to_phone": []}
+    emailed = UpdateEmail.objects.filter(
+        kind=UpdateEmail.Kind.MEETING_CHANGED, booking__meeting=meeting,
+        key__endswith=f":{_stamp(meeting.updated_at)}",
+    ).count()
+    to_phone = [
+        f"{reference} on {phone}"
+        for reference, phone in Booking.objects.filter(
+            meeting=meeting,
+            status__in=[*Booking.REMINDED, Booking.Status.WAITLISTED],
+            expression__anonymised_at__isnull=True,
+            expression__email="",
+        ).order_by("pk").values_list("expression__reference", "expression__phone")
+    ]
+    return {"emailed": emailed, "to_phone": to_phone}
+
+
 # To staff -------------------------------------------------------------------------------------
 
 

@@ -838,3 +838,42 @@ def test_staff_emails_link_to_the_preferences_page(
 
     [email] = mailoutbox
     assert f"{SITE}/admin/applications/staffemailpreferences/" in email.body
+
+
+def test_changing_a_meeting_in_the_admin_says_who_was_emailed_and_who_to_call(
+    staff_client, committed, mailoutbox, opportunity
+):
+    meeting = MeetingFactory(opportunity=opportunity, kind=Meeting.Kind.TASTER, capacity=10)
+    confirmed = booked(opportunity, meeting=meeting)
+    by_phone = booked(opportunity, meeting=meeting, email="", phone="07700 900 982")
+    new_start = timezone.localtime(meeting.starts_at + datetime.timedelta(days=1))
+    new_end = new_start + datetime.timedelta(hours=2)
+    url = reverse("admin:opportunities_meeting_change", args=[meeting.pk])
+    data = {
+        "opportunity": opportunity.pk, "kind": "taster", "title": "",
+        "starts_at_0": new_start.strftime("%Y-%m-%d"), "starts_at_1": new_start.strftime("%H:%M"),
+        "ends_at_0": new_end.strftime("%Y-%m-%d"), "ends_at_1": new_end.strftime("%H:%M"),
+        "location": meeting.location, "joining_details": "", "capacity": "10",
+        "bookings-TOTAL_FORMS": "0", "bookings-INITIAL_FORMS": "0",
+    }
+
+    response = committed(staff_client.post, url, data, follow=True)
+
+    assert response.status_code == 200
+    meeting.refresh_from_db()
+    assert timezone.localtime(meeting.starts_at).strftime("%H:%M") == new_start.strftime("%H:%M")
+    assert [email.to for email in mailoutbox] == [[confirmed.expression.email]]
+    notices = " ".join(messages_of(response))
+    assert "1 person(s) booked or waiting have been emailed the new time or place" in notices
+    assert (
+        f"No email address: call them on the number given to tell them of the change: "
+        f"{by_phone.expression.reference} on 07700 900 982." in notices
+    )
+
+
+def test_the_opportunitys_counts_link_to_every_kind(staff_client, opportunity):
+    response = staff_client.get(
+        reverse("admin:opportunities_opportunity_change", args=[opportunity.pk])
+    )
+
+    assert f"?opportunity__id__exact={opportunity.pk}&amp;kind=all" in response.content.decode()
