@@ -183,8 +183,10 @@ def not_progressed_text(expression, reason):
     """What staff see, ready to edit, before the person is told they are not progressing:
     their reason, set in kind words. Staff may change any of it, or send nothing."""
     reason = " ".join(reason.split())
-    if reason and reason[-1] not in ".!?":
-        reason += "."
+    if reason:
+        reason = reason[0].upper() + reason[1:]
+        if reason[-1] not in ".!?":
+            reason += "."
     lines = [
         f"Thank you for your interest in {expression.opportunity.title}, and for the time you "
         "have given us.",

@@ -216,7 +216,7 @@ def test_not_progressed_first_shows_the_email_prefilled_from_the_reason(
 
     response = committed(
         staff_client.post, move_url(expression),
-        {"status": "not_progressed", "reason": "The group is full for this year"},
+        {"status": "not_progressed", "reason": "the group is full for this year"},
     )
 
     assert response.status_code == 200
