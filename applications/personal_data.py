@@ -213,11 +213,17 @@ class Person:
             .select_related("expression")
             .order_by("created_at")
         )
+        emails = (
+            UpdateEmail.objects.filter(expression_id__in=ids, recipient__isnull=True)
+            .select_related("expression")
+            .order_by("created_at", "pk")
+        )
         return {
             "expressions": [subject_access_row(e, self.email) for e in expressions],
             "bookings": [_booking_row(b) for b in bookings],
             "status_history": [_history_row(c) for c in history],
             "staff_notes": [_note_row(n) for n in notes],
+            "emails_about_steps": [_email_row(m) for m in emails],
         }
 
     def summary(self):
@@ -232,6 +238,9 @@ class Person:
             "bookings": Booking.objects.filter(**mine).count(),
             "status_history": StatusChange.objects.filter(**mine).count(),
             "staff_notes": StaffNote.objects.filter(**mine).count(),
+            "emails_about_steps": UpdateEmail.objects.filter(
+                **mine, recipient__isnull=True
+            ).count(),
         }
 
 
@@ -259,6 +268,18 @@ def _history_row(c):
     }
 
 
+def _email_row(m):
+    """An email to the person about a step staff took (applications/updates.py). Only the
+    not-progressed email's words are stored: the others are the portal's standard wording."""
+    return {
+        "reference": m.expression.reference,
+        "email": m.get_kind_display(),
+        "recorded": spreadsheet_time(m.created_at),
+        "sent": spreadsheet_time(m.sent_at),
+        "words_written_for_you": m.text,
+    }
+
+
 def _note_row(n):
     return {
         "reference": n.expression.reference,
@@ -275,6 +296,7 @@ expressions_of_interest.csv  each time you told us you were interested, with you
 bookings.csv                 your places at briefing, taster and event meetings
 status_history.csv           each step your expressions of interest went through
 staff_notes.csv              notes the involvement team wrote about contacting you
+emails_about_steps.csv       the emails we sent you when your interest moved on or ended
 everything.json              all of the above in one file, for computers
 
 Dates and times are UK time. To ask us to correct or delete any of this, email {contact}.
@@ -309,6 +331,7 @@ def subject_access_zip(person, *, by, now=None):
         "bookings.csv": _csv(data["bookings"]),
         "status_history.csv": _csv(data["status_history"]),
         "staff_notes.csv": _csv(data["staff_notes"]),
+        "emails_about_steps.csv": _csv(data["emails_about_steps"]),
         "everything.json": json.dumps(
             {"produced": spreadsheet_time(now), "email": person.email, **data}, indent=2,
             ensure_ascii=False,

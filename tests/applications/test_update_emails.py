@@ -5,6 +5,7 @@ or in a daily digest. Never to erased or phone-only people, and never the same e
 
 import datetime
 import io
+import zipfile
 
 import pytest
 from django.contrib.auth.models import Group
@@ -877,3 +878,25 @@ def test_the_opportunitys_counts_link_to_every_kind(staff_client, opportunity):
     )
 
     assert f"?opportunity__id__exact={opportunity.pk}&amp;kind=all" in response.content.decode()
+
+
+def test_a_subject_access_export_holds_the_emails_about_their_steps(
+    staff_client, committed, mailoutbox, opportunity
+):
+    expression = ExpressionOfInterestFactory(
+        opportunity=opportunity, status=Status.CONTACTED, email="siobhan@example.com"
+    )
+    committed(staff_client.post, move_url(expression), {
+        "status": "not_progressed", "reason": "Group full", "confirm": "yes",
+        "send_email": "send", "email_text": "We are sorry: the group is full this year.",
+    })
+
+    response = staff_client.post(
+        reverse("admin:applications_personaldatarequest_subject_access"),
+        {"email": "siobhan@example.com", "download": "1"},
+    )
+
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    rows = archive.read("emails_about_steps.csv").decode("utf-8-sig")
+    assert "Not progressed" in rows
+    assert "We are sorry: the group is full this year." in rows
