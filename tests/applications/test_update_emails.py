@@ -900,3 +900,17 @@ def test_a_subject_access_export_holds_the_emails_about_their_steps(
     rows = archive.read("emails_about_steps.csv").decode("utf-8-sig")
     assert "Not progressed" in rows
     assert "We are sorry: the group is full this year." in rows
+
+
+def test_the_team_is_named_once_when_it_is_the_opportunitys_contact(
+    staff_client, committed, mailoutbox
+):
+    opportunity = OpportunityFactory(contact_email="", programme__contact_email="")
+    expression = ExpressionOfInterestFactory(opportunity=opportunity)
+
+    committed(staff_client.post, move_url(expression), {"status": "contacted"})
+
+    [email] = mailoutbox
+    assert email.body.count("involvement@anytown.example.nhs.uk") == 1
+    assert "Or the involvement team" not in email.body
+    assert "Or the involvement team" not in html_of(email)
