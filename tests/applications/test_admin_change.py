@@ -342,8 +342,8 @@ def test_the_opportunity_page_counts_its_expressions_by_status(staff_client):
 
     changelist = reverse("admin:applications_expressionofinterest_changelist")
     assert (
-        f'<a href="{changelist}?opportunity__id__exact={opportunity.pk}&amp;status__exact=new">'
-        '<strong class="eoi-tag eoi-tag--blue">New</strong> 2</a>' in html
+        f'<a href="{changelist}?opportunity__id__exact={opportunity.pk}&amp;status__exact=new'
+        '&amp;kind=all"><strong class="eoi-tag eoi-tag--blue">New</strong> 2</a>' in html
     )
     assert '<strong class="eoi-tag eoi-tag--green">Joined</strong> 1</a>' in html
     assert "All 3 expressions of interest for this opportunity" in html
@@ -356,7 +356,7 @@ def test_the_opportunity_counts_link_to_the_filtered_list(staff_client):
 
     response = staff_client.get(
         reverse("admin:applications_expressionofinterest_changelist"),
-        {"opportunity__id__exact": opportunity.pk, "status__exact": "new"},
+        {"opportunity__id__exact": opportunity.pk, "status__exact": "new", "kind": "all"},
     )
 
     assert [e.pk for e in response.context["cl"].result_list] == [wanted.pk]
