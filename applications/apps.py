@@ -19,12 +19,14 @@ class ApplicationsConfig(AppConfig):
     def ready(self):
         from django.core import checks
         from django.db.models import Count, Q
+        from django.db.models.signals import post_save, pre_save
 
         from involvement.page_cache import forget_when_changed
-        from opportunities.models import count_with
+        from opportunities.models import Meeting, count_with
 
         from .alerts import check_unsubscribe_address_is_https
         from .models import Booking, ExpressionOfInterest, StatusChange
+        from .updates import meeting_saved, remember_meeting_details
 
         checks.register(check_unsubscribe_address_is_https, checks.Tags.security, deploy=True)
 
@@ -43,6 +45,9 @@ class ApplicationsConfig(AppConfig):
         # places on events, and the lay partners who joined.
         forget_when_changed(Booking)
         forget_when_changed(ExpressionOfInterest, StatusChange, only_if=lay_partner_joined_or_left)
+        # A meeting's new time or place reaches the people booked on it (updates.py).
+        pre_save.connect(remember_meeting_details, sender=Meeting, dispatch_uid="meeting_before")
+        post_save.connect(meeting_saved, sender=Meeting, dispatch_uid="meeting_changed")
 
         # "You said, we did": opportunities says when a record is shared; the people to tell
         # are this app's (opportunities/impact.py explains why a signal).

@@ -308,3 +308,99 @@ def opportunity_alert_email(subscription, opportunities):
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     })
     return message
+
+
+# Emails that follow the work (applications/updates.py) -----------------------------------------
+
+
+def not_progressed_text(expression, reason):
+    """What staff see, ready to edit, before the person is told they are not progressing:
+    their reason, set in kind words. Staff may change any of it, or send nothing."""
+    reason = " ".join(reason.split())
+    if reason:
+        reason = reason[0].upper() + reason[1:]
+        if reason[-1] not in ".!?":
+            reason += "."
+    lines = [
+        f"Thank you for your interest in {expression.opportunity.title}, and for the time you "
+        "have given us.",
+        "",
+        "We are sorry, but we are not able to take your interest further at the moment."
+        + (f" {reason}" if reason else ""),
+        "",
+        "This will not affect your care, or the care of anyone you look after. You are "
+        "welcome to look at other ways to get involved with us, now or in the future.",
+    ]
+    return "\n".join(lines)
+
+
+def person_update_email(record):
+    """An email to the person about a step staff took: moved on (contacted, joined), not
+    progressed (with the text staff reviewed), or their place cancelled. Like the other emails
+    it repeats nothing sensitive they told us."""
+    expression = record.expression
+    opportunity = expression.opportunity
+    contact = opportunity.contact()
+    booking = record.booking
+    context = {
+        **trust_context(),
+        "kind": record.kind,
+        "expression": expression,
+        "opportunity": opportunity,
+        "contact": contact,
+        "text": record.text,
+        "booking": booking,
+        "meeting": booking.meeting if booking else None,
+        "manage_url": settings.SITE_URL + expression.manage_path(),
+        "opportunities_url": settings.SITE_URL + reverse("opportunities:list"),
+    }
+    return build_email(
+        "person_update", context, to=[expression.email], reply_to=[contact["email"]]
+    )
+
+
+# What each staff email is about, in a few words for the list in the email.
+STAFF_UPDATE_HEADINGS = {
+    "new_interest": "New expression of interest",
+    "withdrawn": "Withdrawn by the person",
+    "declined": "Place declined by the person",
+}
+
+
+def staff_update_email(record):
+    """An email to one member of staff: one new interest, withdrawal or declined place, or
+    their daily digest of them. Like the notification, it holds no personal details: the
+    reference, what it is for and a link to the admin."""
+    items = list(
+        record.included.select_related("expression__opportunity", "booking__meeting")
+        .order_by("created_at", "pk")
+    ) if record.kind == "digest" else [record]
+    rows = [
+        {
+            "heading": STAFF_UPDATE_HEADINGS[item.kind],
+            "item": item,
+            "expression": item.expression,
+            "at": uk_time(item.created_at),
+            "admin_url": settings.SITE_URL
+            + reverse("admin:applications_expressionofinterest_change", args=[item.expression_id]),
+        }
+        for item in items
+    ]
+    context = {
+        **trust_context(),
+        "digest": record.kind == "digest",
+        "rows": rows,
+        "day": long_date(record.created_at),
+        "preferences_url": settings.SITE_URL
+        + reverse("admin:applications_staffemailpreferences_changelist"),
+    }
+    return build_email("staff_update", context, to=[record.recipient.email])
+
+
+def update_email(record):
+    """The email an UpdateEmail record stands for."""
+    if record.kind == "meeting_changed":
+        return booking_email(record.booking, "changed")
+    if record.recipient_id:
+        return staff_update_email(record)
+    return person_update_email(record)

@@ -2,10 +2,11 @@
 (`move_to`, `invite_to`, the overdue rule), its history and staff notes, and the records of
 personal data requests and of who viewed what.
 
-Three models live in modules of their own and are imported here, so that Django registers
-them with this app and `applications.models` names every model: `Booking` and its rules
-(bookings.py), `EqualityResponse` (equality.py) and `AlertSubscription`, the people who asked
-to hear about new opportunities (alerts.py).
+Some models live in modules of their own and are imported here, so that Django registers them
+with this app and `applications.models` names every model: `Booking` and its rules
+(bookings.py), `EqualityResponse` (equality.py), `AlertSubscription`, the people who asked to
+hear about new opportunities (alerts.py), and `UpdateEmail` and `StaffEmailPreferences`, the
+emails that follow the work (updates.py).
 """
 
 import bisect
@@ -31,6 +32,9 @@ from .bookings import Booking, BookingError
 
 # Migration 0005 names the `year` default as applications.models.current_year.
 from .equality import EqualityResponse, current_year  # noqa: F401
+
+# Emails that follow the work, recorded once each, and each member of staff's choice of them.
+from .updates import StaffEmailPreferences, UpdateEmail  # noqa: F401
 
 # Crockford's base32 without I, L, O, U: easy to read aloud on the phone and hard to mistype.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -159,14 +163,20 @@ class ExpressionOfInterestQuerySet(models.QuerySet):
         """Registrations for an event date, made from the event's own page."""
         return self.filter(meeting__isnull=False)
 
+    def registrations_to_close(self, now, grace):
+        """Registrations still open for events that ended more than `grace` (a timedelta)
+        before `now`: time enough for staff to record who came."""
+        return self.event_registrations().open().filter(meeting__ends_at__lte=now - grace)
+
     def with_personal_details(self):
         """Those whose personal details have not been removed."""
         return self.filter(anonymised_at__isnull=True)
 
     def overdue(self, today):
         """Those still waiting for a first contact, on the date `today`, after more than
-        FIRST_CONTACT_WORKING_DAYS working days."""
-        return self.filter(
+        FIRST_CONTACT_WORKING_DAYS working days. A registration for an event is never
+        overdue: the person booked their place themselves and waits for no one."""
+        return self.for_triage().filter(
             status=ExpressionOfInterest.Status.NEW,
             first_contacted_at__isnull=True,
             submitted_at__lt=submitted_before_for_overdue(today),
@@ -213,10 +223,18 @@ class ExpressionOfInterest(models.Model):
         JOINED = "joined", "Joined"
         NOT_PROGRESSED = "not_progressed", "Not progressed"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        # How a registration for an event ends, from its booking, once the event is over
+        # (`close_after_event`): it is never moved through the pipeline.
+        ATTENDED = "attended", "Attended the event"
+        DID_NOT_ATTEND = "did_not_attend", "Did not attend the event"
 
         @classmethod
         def open_values(cls):
             return [cls.NEW, cls.CONTACTED, cls.BRIEFING, cls.TASTER]
+
+        @classmethod
+        def after_event_values(cls):
+            return [cls.ATTENDED, cls.DID_NOT_ATTEND]
 
     # The pipeline: each stage moves on to the next, and any open stage can end. A person who
     # has joined can still leave (withdrawn).
@@ -238,6 +256,8 @@ class ExpressionOfInterest(models.Model):
         Status.NOT_PROGRESSED: "We are not taking this further at the moment. "
         "We will have told you why.",
         Status.WITHDRAWN: "You have withdrawn your interest. Thank you for letting us know.",
+        Status.ATTENDED: "You came to the event. Thank you for taking part.",
+        Status.DID_NOT_ATTEND: "The event has taken place.",
     }
 
     # The next step for someone with no meeting coming up, by where they are in the pipeline.
@@ -257,6 +277,8 @@ class ExpressionOfInterest(models.Model):
         Status.JOINED: "green",
         Status.NOT_PROGRESSED: "grey",
         Status.WITHDRAWN: "grey",
+        Status.ATTENDED: "green",
+        Status.DID_NOT_ATTEND: "grey",
     }
 
     class AgeBand(models.TextChoices):
@@ -609,8 +631,15 @@ class ExpressionOfInterest(models.Model):
     def access_need_labels(self):
         return choice_labels(self.access_needs, self.AccessNeed)
 
+    @property
+    def is_event_registration(self):
+        return self.meeting_id is not None
+
     def working_days_waiting(self, today=None):
-        """Working days the person has waited to hear from us, or None once they have."""
+        """Working days the person has waited to hear from us, or None once they have (or
+        when they registered for an event, which waits for no one)."""
+        if self.is_event_registration:
+            return None
         if self.status != self.Status.NEW or self.first_contacted_at is not None:
             return None
         return working_days_between(
@@ -876,6 +905,62 @@ class ExpressionOfInterest(models.Model):
         stage = self.STAGE_AFTER_MEETING.get(meeting.kind)
         if stage and stage in self.allowed_moves():
             self.move_to(stage, by=by, reason=f"Attended {meeting}")
+        elif self.meeting_id == meeting.pk and self.status == self.Status.DID_NOT_ATTEND:
+            self._correct_event_outcome(by=by)
+
+    def _correct_event_outcome(self, *, by):
+        """A registration closed as "did not attend" before staff recorded that the person
+        came: it becomes "attended the event", and the history says who corrected it."""
+        now = timezone.now()
+        with transaction.atomic():
+            corrected = type(self).objects.filter(
+                pk=self.pk, status=self.Status.DID_NOT_ATTEND
+            ).update(status=self.Status.ATTENDED, status_changed_at=now, updated_at=now)
+            if corrected:
+                self.changes.create(
+                    from_status=self.Status.DID_NOT_ATTEND, to_status=self.Status.ATTENDED,
+                    by=by, at=now, reason="Attendance recorded after the event was closed.",
+                )
+                self.status, self.status_changed_at = self.Status.ATTENDED, now
+
+    def close_after_event(self, *, now=None):
+        """Close a registration for an event once the event is over: "attended" if their
+        booking says they came, "did not attend" otherwise (the history says why), so the
+        retention period starts. Idempotent: anything already ended is left as it is.
+
+        Returns the status it closed with, or None when there was nothing to close.
+        """
+        now = now or timezone.now()
+        with transaction.atomic():
+            locked = (
+                type(self).objects.select_for_update(of=("self",))
+                .select_related("meeting").get(pk=self.pk)
+            )
+            if not locked.is_event_registration or not locked.is_open:
+                return None
+            if locked.meeting.ends_at > now:
+                return None
+            booking = locked.bookings.filter(meeting_id=locked.meeting_id).first()
+            status, reason = self._event_outcome(booking)
+            type(self).objects.filter(pk=self.pk).update(
+                status=status, status_changed_at=now, updated_at=now
+            )
+            self.changes.create(
+                from_status=locked.status, to_status=status, by=None, at=now, reason=reason
+            )
+            self.status, self.status_changed_at = status, now
+        return status
+
+    def _event_outcome(self, booking):
+        booking_status = booking.status if booking else None
+        if booking_status == Booking.Status.ATTENDED:
+            return self.Status.ATTENDED, "The event is over: they attended."
+        why = {
+            Booking.Status.DID_NOT_ATTEND: "they did not attend",
+            Booking.Status.CANCELLED: "their place was cancelled",
+            Booking.Status.WAITLISTED: "they were still on the waiting list",
+        }.get(booking_status, "no attendance was recorded")
+        return self.Status.DID_NOT_ATTEND, f"The event is over: {why}."
 
     def manage_token(self):
         return signing.dumps(self.reference, salt=MANAGE_LINK_SALT, compress=True)

@@ -1,10 +1,11 @@
 """What the portal holds about a person, and how it lets go of it.
 
 - Retention (`manage.py apply_retention`, daily): an expression of interest that ended as "not
-  progressed" or "withdrawn" is anonymised RETENTION_ENDED_MONTHS after it ended; one whose
-  person joined as a lay partner and later left, RETENTION_LAY_PARTNER_YEARS after they left.
-  A sign-up for alerts about new opportunities never confirmed is deleted once its link has
-  expired (ALERT_CONFIRMATION_DAYS); one unsubscribed was deleted there and then.
+  progressed" or "withdrawn", or a registration for an event closed after it
+  (`manage.py close_event_registrations`), is anonymised RETENTION_ENDED_MONTHS after it ended;
+  one whose person joined as a lay partner and later left, RETENTION_LAY_PARTNER_YEARS after
+  they left. A sign-up for alerts about new opportunities never confirmed is deleted once its
+  link has expired (ALERT_CONFIRMATION_DAYS); one unsubscribed was deleted there and then.
 - Subject access (admin, or `manage.py subject_access`): everything held about an email address
   as a zip of CSV files and one JSON file. Someone who gave only a phone number (they asked to
   be phoned) is not found by it yet: staff find their expression in the admin by name or phone
@@ -41,6 +42,7 @@ from .models import (
     PersonalDataRequest,
     StaffNote,
     StatusChange,
+    UpdateEmail,
 )
 from .spreadsheets import BYTE_ORDER_MARK, subject_access_row, write_csv, yes_no
 
@@ -108,7 +110,7 @@ def expired(now=None):
     left_cutoff = months_before(now, settings.RETENTION_LAY_PARTNER_YEARS * 12)
     return {
         "ended": kept.filter(
-            status__in=[Status.NOT_PROGRESSED, Status.WITHDRAWN],
+            status__in=[Status.NOT_PROGRESSED, Status.WITHDRAWN, *Status.after_event_values()],
             status_changed_at__lte=ended_cutoff,
         ).exclude(_ever_joined()),
         "lay_partners_left": kept.filter(
@@ -143,6 +145,8 @@ def anonymise(expressions, now=None):
                 **ANONYMISED, anonymised_at=now, updated_at=now
             )
             StaffNote.objects.filter(expression_id__in=batch).delete()
+            # The not-progressed email staff wrote to them is free text about them too.
+            UpdateEmail.objects.filter(expression_id__in=batch).exclude(text="").update(text="")
             StatusChange.objects.filter(expression_id__in=batch).exclude(reason="").update(
                 reason=""
             )
@@ -233,6 +237,11 @@ class Person:
             .select_related("expression")
             .order_by("created_at")
         )
+        emails = (
+            UpdateEmail.objects.filter(expression_id__in=ids, recipient__isnull=True)
+            .select_related("expression")
+            .order_by("created_at", "pk")
+        )
         return {
             "expressions": [subject_access_row(e, self.email) for e in expressions],
             "bookings": [_booking_row(b) for b in bookings],
@@ -242,6 +251,7 @@ class Person:
                 _named_row(n) for n in self.named_on_impact_records(expressions)
             ],
             "alerts": [_alert_row(a) for a in self.alerts.prefetch_related("programmes")],
+            "emails_about_steps": [_email_row(m) for m in emails],
         }
 
     def named_on_impact_records(self, expressions=None):
@@ -276,6 +286,9 @@ class Person:
             "staff_notes": StaffNote.objects.filter(**mine).count(),
             "named_on_impact_records": self.named_on_impact_records().count(),
             "alerts": self.alerts.count(),
+            "emails_about_steps": UpdateEmail.objects.filter(
+                **mine, recipient__isnull=True
+            ).count(),
         }
 
 
@@ -324,6 +337,18 @@ def _alert_row(a):
     }
 
 
+def _email_row(m):
+    """An email to the person about a step staff took (applications/updates.py). Only the
+    not-progressed email's words are stored: the others are the portal's standard wording."""
+    return {
+        "reference": m.expression.reference,
+        "email": m.get_kind_display(),
+        "recorded": spreadsheet_time(m.created_at),
+        "sent": spreadsheet_time(m.sent_at),
+        "words_written_for_you": m.text,
+    }
+
+
 def _note_row(n):
     return {
         "reference": n.expression.reference,
@@ -341,6 +366,7 @@ bookings.csv                 your places at briefing, taster and event meetings
 status_history.csv           each step your expressions of interest went through
 staff_notes.csv              notes the involvement team wrote about contacting you
 alerts.csv                   your sign-up for emails about new opportunities, if you have one
+emails_about_steps.csv       the emails we sent you when your interest moved on or ended
 everything.json              all of the above in one file, for computers
 
 Dates and times are UK time. To ask us to correct or delete any of this, email {contact}.
@@ -377,6 +403,7 @@ def subject_access_zip(person, *, by, now=None):
         "staff_notes.csv": _csv(data["staff_notes"]),
         "named_on_impact_records.csv": _csv(data["named_on_impact_records"]),
         "alerts.csv": _csv(data["alerts"]),
+        "emails_about_steps.csv": _csv(data["emails_about_steps"]),
         "everything.json": json.dumps(
             {"produced": spreadsheet_time(now), "email": person.email, **data}, indent=2,
             ensure_ascii=False,

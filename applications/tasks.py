@@ -7,6 +7,8 @@
   meeting, from its register (queued by `queue_meeting_message`, one task per person);
 - `send_parent_consent_email`: to an under-16's parent or carer, the link to say whether they
   agree (queued with the other emails about a new expression, and when staff resend it);
+- `send_update_email`: one email that follows the work (applications/updates.py), to the person
+  or to a member of staff, sent at most once however often the task runs;
 - `send_booking_email`: one email to a booked person, an invitation, a registration, a place on
   the waiting list, a place that has come up, or a reminder (queued by `queue_booking_email`,
   from the views, `Booking.cancel`, `ExpressionOfInterest.invite_to` and the reminders);
@@ -41,8 +43,15 @@ from .emails import (
     notification_email,
     opportunity_alert_email,
     parent_consent_email,
+    update_email,
 )
-from .models import AlertSubscription, Booking, ExpressionOfInterest, MeetingMessage
+from .models import (
+    AlertSubscription,
+    Booking,
+    ExpressionOfInterest,
+    MeetingMessage,
+    UpdateEmail,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -471,3 +480,63 @@ def queue_opportunity_alert(subscription, opportunity_ids):
         send_opportunity_alert.enqueue(subscription_id, opportunity_ids)
 
     transaction.on_commit(enqueue, robust=True)
+
+
+class UpdateEmailError(Exception):
+    """An email that follows the work could not be sent. Names the record's id and the error's
+    kind only."""
+
+
+def _why_not_send(record):
+    """Why this email must not go now, or "" when it may."""
+    if record.recipient_id:
+        user = record.recipient
+        if not (user.is_active and user.is_staff and user.email):
+            return "its member of staff has no active account with an email address"
+        return ""
+    expression = record.expression
+    if expression is None or expression.anonymised_at:
+        return "its person was erased"
+    if not expression.email:
+        return "its person has no email address"
+    if record.kind == UpdateEmail.Kind.MEETING_CHANGED and (
+        record.booking is None or record.booking.status == Booking.Status.CANCELLED
+    ):
+        return "the booking was cancelled"
+    return ""
+
+
+@task()
+def send_update_email(record_id):
+    """Send one UpdateEmail (applications/updates.py), at most once: the record is claimed
+    before sending, so a task the queue runs again sends nothing more; if sending fails the
+    claim is let go and the error raised, for the task to be run again. Returns how many
+    emails were sent."""
+    record = (
+        UpdateEmail.objects.select_related(
+            "expression__opportunity__programme", "booking__meeting__opportunity",
+            "booking__expression", "recipient",
+        )
+        .filter(pk=record_id)
+        .first()
+    )
+    if record is None or record.sent_at is not None:
+        logger.info("Update email id=%s has gone or was sent already: not sent.", record_id)
+        return 0
+    reason = _why_not_send(record)
+    if reason:
+        logger.info("Update email id=%s not sent: %s.", record_id, reason)
+        return 0
+    if not record.claim():
+        return 0
+    try:
+        sent = update_email(record).send()
+    except Exception as error:
+        record.release()
+        description = describe_error(error)
+        logger.warning("Could not send update email id=%s: %s", record_id, description)
+        raise UpdateEmailError(
+            f"Could not send update email id={record_id}: {description}"
+        ) from None
+    logger.info("Sent update email id=%s (%s)", record_id, record.kind)
+    return sent

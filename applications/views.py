@@ -23,7 +23,7 @@ from involvement.page_cache import keep_out
 from opportunities.calendar import meeting_ics
 from opportunities.models import Meeting, Opportunity
 
-from . import rate_limit
+from . import rate_limit, updates
 from .emails import alert_choices, ics_filename
 from .forms import (
     CHECK_ANSWERS,
@@ -455,6 +455,7 @@ def _save_once(form):
         with transaction.atomic():
             expression = form.save()
             queue_expression_emails(expression)
+            updates.after_new_interest(expression)
     except IntegrityError:
         # Two sends raced: the other one saved it.
         existing = ExpressionOfInterest.objects.filter(submission_key=key).first()
@@ -733,6 +734,7 @@ def withdraw(request, token):
         except InvalidMove:
             messages.info(request, "Your expression of interest has already ended.")
         else:
+            updates.after_withdrawal(expression)
             messages.success(request, "You have withdrawn your expression of interest.")
         return redirect("applications:manage", token=token)
     if not expression.can_withdraw:
@@ -846,6 +848,8 @@ def booking_respond(request, token, action):
                 booking.refresh_from_db()
             else:
                 logger.info("Booking id=%s %sed by the person", booking.pk, action)
+                if action == "decline":
+                    updates.after_decline(booking)
                 return redirect("applications:booking_respond", token=token, action=action)
         state = booking.link_state(action)
         status = 409

@@ -218,6 +218,9 @@ if ALERT_CONFIRMATION_DAYS < 1:
     raise ImproperlyConfigured("Set ALERT_CONFIRMATION_DAYS to a whole number of days, 1 or more.")
 # `manage.py send_meeting_reminders` emails people booked on meetings this many days ahead.
 MEETING_REMINDER_DAYS = env.int("MEETING_REMINDER_DAYS", default=2)
+# `manage.py close_event_registrations` closes registrations for an event this many days after
+# it ends ("attended" or "did not attend", from the booking): time for staff to record who came.
+EVENT_REGISTRATION_CLOSE_DAYS = env.int("EVENT_REGISTRATION_CLOSE_DAYS", default=7)
 # Where links in emails point: the public address of the portal.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

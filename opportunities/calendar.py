@@ -27,6 +27,12 @@ def meeting_event(meeting, *, joining_details=False):
     event = Event()
     event.add("uid", f"meeting-{meeting.pk}@{settings.SITE_URL.split('://')[-1]}")
     event.add("dtstamp", timezone.now())
+    # A later SEQUENCE tells a calendar that already holds this meeting to take the new time
+    # or place from a file sent after a change (RFC 5545, 3.8.7.4).
+    # Seconds from its creation to its last change: grows with every change.
+    if meeting.updated_at and meeting.created_at:
+        changed = meeting.updated_at - meeting.created_at
+        event.add("sequence", max(0, int(changed.total_seconds())))
     event.add("dtstart", meeting.starts_at.astimezone(UK_TIME))
     event.add("dtend", meeting.ends_at.astimezone(UK_TIME))
     event.add("summary", f"{meeting.display_title}: {meeting.opportunity.title}")

@@ -322,6 +322,8 @@ ADMIN_CHANGELISTS = {
     "applications.ExpressionViewing": 6,
     "applications.AlertSubscription": 7,
     "applications.PersonalDataRequest": 7,
+    # The member of staff's own email preferences, one form, not a list.
+    "applications.StaffEmailPreferences": 4,
     "involvement.PrivacyNotice": 5,
     "opportunities.Programme": 5,
     "opportunities.Opportunity": 6,

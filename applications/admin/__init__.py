@@ -9,6 +9,7 @@ filters.py        the changelist's filters
 inlines.py        what the change page lists: meeting bookings, staff notes, history
 display.py        how a person, a status and a list are shown
 personal_data.py  subject access, erasure, their record, and who viewed which expression
+preferences.py    each member of staff's choice of emails about the work (and the daily digest)
 opportunities.py  the opportunities admin's pages, with this app's rows added to them
 register.py       a meeting's register: who is coming and their access needs, attendance
                   for everyone at once, an email to everyone booked, the attendee list
@@ -18,7 +19,7 @@ Django's admin autodiscovery imports this package; importing the modules registe
 admins.
 """
 
-from . import alerts, opportunities, personal_data  # noqa: F401  (they register their admins)
+from . import alerts, opportunities, personal_data, preferences  # noqa: F401  (they register admins)
 from .expressions import ExpressionOfInterestAdmin
 
 __all__ = ["ExpressionOfInterestAdmin"]

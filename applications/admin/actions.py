@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from involvement.admin_common import render_admin_page
 
+from .. import updates
 from ..bookings import BookingError
 from ..models import Booking, ExpressionOfInterest, InvalidMove
 from ..spreadsheets import export_csv
@@ -183,7 +184,7 @@ def invite_each(model_admin, request, expressions, meeting):
 
 
 def move_each(model_admin, request, queryset, status, reason):
-    moved, refused = 0, []
+    moved, refused, to_phone = 0, [], []
     label = Status(status).label
     for expression in queryset.order_by("pk"):
         try:
@@ -193,9 +194,28 @@ def move_each(model_admin, request, queryset, status, reason):
         else:
             moved += 1
             model_admin.log_change(request, expression, f"Moved to {label}.")
+            # "Not progressed" in bulk emails no one: each email is checked by staff first,
+            # from the person's own page.
+            updates.after_move(expression, status)
+            if not expression.email and not expression.anonymised_at:
+                to_phone.append(f"{expression.reference} on {expression.phone}")
     if moved:
+        told = (
+            " They have not been emailed: to email each their reason, checked first, mark "
+            "them not progressed one at a time from their own page."
+            if status == Status.NOT_PROGRESSED else
+            " Each with an email address has been emailed to say so."
+            if status in updates.MOVE_EMAILS else ""
+        )
         model_admin.message_user(
-            request, f"{moved} expression(s) of interest moved to “{label}”.", messages.SUCCESS
+            request, f"{moved} expression(s) of interest moved to “{label}”.{told}",
+            messages.SUCCESS,
+        )
+    if to_phone and status in (*updates.MOVE_EMAILS, Status.NOT_PROGRESSED):
+        model_admin.message_user(
+            request,
+            "No email address: call them to tell them: " + "; ".join(to_phone) + ".",
+            messages.WARNING,
         )
     if refused:
         model_admin.message_user(

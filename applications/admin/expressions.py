@@ -39,7 +39,7 @@ from .filters import (
     ParentConsentFilter,
     ProgrammeFilter,
     ReachedFilter,
-    RegistrationsFilter,
+    RegistrationFilter,
     SubmittedFilter,
     WaitingFilter,
 )
@@ -60,6 +60,7 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
     ]
     list_display_links = None  # the person's name is the link (see `person`)
     list_filter = [
+        RegistrationFilter,
         "status",
         ("opportunity__programme", ProgrammeFilter),
         ("opportunity", OpportunityFilter),
@@ -71,7 +72,6 @@ class ExpressionOfInterestAdmin(admin.ModelAdmin):
         # The team's home links with these (applications/team_home.py).
         ("submitted_at", SubmittedFilter),
         ReachedFilter,
-        RegistrationsFilter,
     ]
     list_select_related = ["opportunity", "opportunity__programme", "assigned_to"]
     list_per_page = 50

@@ -28,6 +28,42 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RegistrationFilter(admin.SimpleListFilter):
+    """Triage by default: registrations for an event (booked by the person themselves, and
+    closed after the event) are left out unless asked for."""
+
+    title = "kind"
+    parameter_name = "kind"
+    EVENT_REGISTRATIONS = "event_registrations"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [
+            (None, "Expressions of interest"),
+            (self.EVENT_REGISTRATIONS, "Event registrations"),
+            (self.ALL, "All"),
+        ]
+
+    def choices(self, changelist):
+        # Django's own "All" means "no filter", which here is the default of triage only: the
+        # three choices are written out instead.
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: value} if value else {}, [self.parameter_name]
+                ),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset
+        if self.value() == self.EVENT_REGISTRATIONS:
+            return queryset.event_registrations()
+        return queryset.for_triage()
+
+
 class WaitingFilter(admin.SimpleListFilter):
     title = "waiting for first contact"
     parameter_name = "waiting"
@@ -192,18 +228,3 @@ class ReachedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RegistrationsFilter(admin.SimpleListFilter):
-    """Registrations for an event date, which nobody triages (for_triage), left out or alone."""
-
-    title = "event registrations"
-    parameter_name = team_home.REGISTRATIONS
-
-    def lookups(self, request, model_admin):
-        return [("leave_out", "Leave them out"), ("only", "Only event registrations")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "leave_out":
-            return queryset.for_triage()
-        if self.value() == "only":
-            return queryset.event_registrations()
-        return queryset

@@ -38,6 +38,52 @@ class NotProgressedForm(forms.Form):
     )
 
 
+class NotProgressedEmailForm(forms.Form):
+    """The review before one person is marked not progressed: the reason (for the history)
+    and the email to them, prefilled from it, which staff may edit or choose not to send."""
+
+    SEND, DO_NOT_SEND = "send", "do_not_send"
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        error_messages={
+            "required": "Give a reason why this expression of interest is not progressing."
+        },
+        help_text="Kept in the history with your name. The person does not see it.",
+    )
+    send_email = forms.ChoiceField(
+        label="Email them?",
+        widget=forms.RadioSelect,
+        choices=[(SEND, "Yes, send the email below"), (DO_NOT_SEND, "No, do not email them")],
+        error_messages={"required": "Choose whether to email them."},
+    )
+    email_text = forms.CharField(
+        label="The email to them",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10, "cols": 70}),
+        help_text="Check it reads kindly and says nothing they should not read. It starts "
+        "“Dear” and their name, and ends with how to contact us and their reference.",
+    )
+
+    def __init__(self, *args, can_email=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_email:
+            del self.fields["send_email"]
+            del self.fields["email_text"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("send_email") == self.SEND and not cleaned.get("email_text", "").strip():
+            self.add_error("email_text", "Write the email to them, or choose not to email them.")
+        return cleaned
+
+    def email_to_send(self):
+        """The text to email, or None when staff chose not to (or cannot) email them."""
+        if self.cleaned_data.get("send_email") != self.SEND:
+            return None
+        return self.cleaned_data["email_text"]
+
+
 # Meetings people are invited to from an expression of interest.
 INVITE_KINDS = [Meeting.Kind.BRIEFING, Meeting.Kind.TASTER]
 

@@ -9,7 +9,7 @@ hangs off its page.
 
 from functools import partial
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from opportunities.admin import MeetingAdmin, OpportunityAdmin
 from opportunities.models import Meeting, Opportunity
 
+from .. import updates
 from ..models import ExpressionOfInterest
 from . import register
 from .inlines import MeetingBookingInline
@@ -55,6 +56,31 @@ class MeetingWithBookingsAdmin(MeetingAdmin):
             *super().get_urls(),
         ]
 
+    def save_model(self, request, obj, form, change):
+        before = (
+            updates.meeting_details(Meeting.objects.get(pk=obj.pk)) if change else None
+        )
+        super().save_model(request, obj, form, change)
+        if before is None or before == updates.meeting_details(obj):
+            return
+        # The people booked were emailed as it saved (updates.after_meeting_change): say so,
+        # and who must be phoned instead.
+        told = updates.told_of_meeting_change(obj)
+        if told["emailed"]:
+            self.message_user(
+                request,
+                f"{told['emailed']} person(s) booked or waiting have been emailed the new time "
+                "or place, with a new calendar file.",
+                messages.SUCCESS,
+            )
+        if told["to_phone"]:
+            self.message_user(
+                request,
+                "No email address: call them on the number given to tell them of the change: "
+                + "; ".join(told["to_phone"]) + ".",
+                messages.WARNING,
+            )
+
 
 class OpportunityWithExpressionsAdmin(OpportunityAdmin):
     readonly_fields = [*OpportunityAdmin.readonly_fields, "expressions_by_status"]
@@ -82,10 +108,13 @@ class OpportunityWithExpressionsAdmin(OpportunityAdmin):
         changelist = reverse("admin:applications_expressionofinterest_changelist")
         rows = []
         for status in ExpressionOfInterest.Status:
-            query = urlencode({"opportunity__id__exact": opportunity.pk, "status__exact": status})
+            # "kind=all": the counts take in registrations for its events too.
+            query = urlencode({
+                "opportunity__id__exact": opportunity.pk, "status__exact": status, "kind": "all"
+            })
             colour = ExpressionOfInterest.STATUS_COLOURS[status]
             rows.append((f"{changelist}?{query}", colour, status.label, counts.get(status, 0)))
-        total_query = urlencode({"opportunity__id__exact": opportunity.pk})
+        total_query = urlencode({"opportunity__id__exact": opportunity.pk, "kind": "all"})
         return format_html(
             '<ul class="eoi-status-counts">{}</ul><p><a href="{}?{}">All {} expressions of '
             "interest for this opportunity</a></p>",

@@ -29,13 +29,21 @@ from django.utils import timezone
 from involvement.admin_common import render_admin_page
 from involvement.formats import staff_name
 
+from .. import updates
 from ..bookings import BookingError
+from ..emails import not_progressed_text
 from ..equality import EqualityResponse
 from ..models import Booking, ExpressionOfInterest, InvalidMove
 from ..tasks import queue_parent_consent_email
 from .actions import invite as invite_and_log
 from .display import consent_tag, status_tag
-from .forms import InviteForm, MoveForm, ParentConsentForm, assignable_staff
+from .forms import (
+    InviteForm,
+    MoveForm,
+    NotProgressedEmailForm,
+    ParentConsentForm,
+    assignable_staff,
+)
 from .register import access_needs
 
 Status = ExpressionOfInterest.Status
@@ -56,7 +64,10 @@ def _expression_to_act_on(model_admin, request, object_id):
 
 
 def move(model_admin, request, object_id):
-    """Move one expression of interest through the pipeline, from its change page."""
+    """Move one expression of interest through the pipeline, from its change page.
+
+    "Not progressed" first shows the email to the person, prefilled from the reason, for staff
+    to check, edit or choose not to send (`not_progressed_review`)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     expression = _expression_to_act_on(model_admin, request, object_id)
@@ -67,14 +78,27 @@ def move(model_admin, request, object_id):
             model_admin.message_user(request, " ".join(errors), messages.ERROR)
         return back
     status = Status(form.cleaned_data["status"])
+    email_text = None
+    if status == Status.NOT_PROGRESSED:
+        review = not_progressed_review(model_admin, request, expression)
+        if not isinstance(review, NotProgressedEmailForm):
+            return review
+        email_text = review.email_to_send()
+        reason = review.cleaned_data["reason"]
+    else:
+        reason = form.cleaned_data["reason"]
     try:
-        expression.move_to(status, by=request.user, reason=form.cleaned_data["reason"])
+        expression.move_to(status, by=request.user, reason=reason)
     except InvalidMove as error:
         model_admin.message_user(request, " ".join(error.messages), messages.ERROR)
     else:
+        emailed = updates.after_move(expression, status, email_text=email_text)
         model_admin.log_change(request, expression, f"Moved to {status.label}.")
         model_admin.message_user(
-            request, f"{expression.reference} moved to “{status.label}”.", messages.SUCCESS
+            request,
+            f"{expression.reference} moved to “{status.label}”."
+            + told_them(expression, status, emailed),
+            messages.SUCCESS,
         )
     return back
 
@@ -115,6 +139,67 @@ def undo_offer(model_admin, request, expression):
             args=[expression.pk],
         ),
     }
+
+
+def not_progressed_review(model_admin, request, expression):
+    """The review page before "not progressed", or its valid form once staff confirm it.
+
+    From the change page's button it shows the reason and the email prefilled from it; its
+    own button (with "confirm") comes back with what staff chose."""
+    can_email = updates.can_email(expression)
+    if "confirm" in request.POST:
+        form = NotProgressedEmailForm(request.POST, can_email=can_email)
+        if form.is_valid():
+            return form
+    else:
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            model_admin.message_user(
+                request,
+                "Give a reason why this expression of interest is not progressing.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(change_url(model_admin, expression))
+        form = NotProgressedEmailForm(
+            initial={
+                "reason": reason,
+                "send_email": NotProgressedEmailForm.SEND,
+                "email_text": not_progressed_text(expression, reason),
+            },
+            can_email=can_email,
+        )
+    return render_admin_page(
+        request,
+        "admin/applications/expressionofinterest/not_progressed_email.html",
+        {
+            "title": f"Mark {expression.reference} as not progressed",
+            "expression": expression,
+            "form": form,
+            "can_email": can_email,
+            "change_url": change_url(model_admin, expression),
+            "move_url": reverse(
+                f"{model_admin.admin_site.name}:applications_expressionofinterest_move",
+                args=[expression.pk],
+            ),
+        },
+        model_admin=model_admin,
+        status=400 if form.is_bound else 200,
+    )
+
+
+def told_them(expression, status, emailed):
+    """What the message after a move says about telling the person."""
+    if status not in (Status.CONTACTED, Status.JOINED, Status.NOT_PROGRESSED):
+        return ""
+    if expression.anonymised_at:
+        return ""
+    if not expression.email:
+        return f" No email address: call them on {expression.phone} to tell them."
+    if emailed:
+        return " They have been emailed."
+    if status == Status.NOT_PROGRESSED:
+        return " They have not been emailed, as you chose."
+    return " They had been emailed about this before, so nothing more was sent."
 
 
 def invite(model_admin, request, object_id):
@@ -216,8 +301,11 @@ def record_booking(model_admin, request, object_id, booking_id):
     model_admin.log_change(request, expression, f"{meeting}: {done}.")
     message = f"{meeting}: recorded “{done}”."
     if outcome == "cancel":
-        message = (
-            f"Booking for {meeting} cancelled. The person has not been emailed: let them know."
+        emailed = updates.after_staff_cancel(booking)
+        message = f"Booking for {meeting} cancelled." + (
+            " They have been emailed to tell them." if emailed
+            else f" No email address: call them on {expression.phone} to tell them."
+            if not expression.email else " They have not been emailed: let them know."
         )
         if promoted is not None:
             reference = promoted.expression.reference

@@ -144,15 +144,25 @@ def test_it_says_the_move_worked(staff_client):
 
     response = staff_client.post(move_url(expression), {"status": "contacted"}, follow=True)
 
-    assert f"{expression.reference} moved to “Contacted”." in messages_of(response)
+    assert (
+        f"{expression.reference} moved to “Contacted”. They have been emailed."
+        in messages_of(response)
+    )
 
 
 def test_it_marks_not_progressed_with_the_reason_given(staff_client, staff_user):
     expression = ExpressionOfInterestFactory(status=Status.BRIEFING)
 
+    # The first press shows the email to the person for review; the second moves it.
     staff_client.post(
         move_url(expression), {"status": "not_progressed", "reason": "Under the age limit."}
     )
+    expression.refresh_from_db()
+    assert expression.status == Status.BRIEFING
+    staff_client.post(move_url(expression), {
+        "status": "not_progressed", "reason": "Under the age limit.", "confirm": "yes",
+        "send_email": "do_not_send", "email_text": "",
+    })
 
     expression.refresh_from_db()
     assert expression.status == Status.NOT_PROGRESSED
@@ -334,8 +344,8 @@ def test_the_opportunity_page_counts_its_expressions_by_status(staff_client):
 
     changelist = reverse("admin:applications_expressionofinterest_changelist")
     assert (
-        f'<a href="{changelist}?opportunity__id__exact={opportunity.pk}&amp;status__exact=new">'
-        '<strong class="eoi-tag eoi-tag--blue">New</strong> 2</a>' in html
+        f'<a href="{changelist}?opportunity__id__exact={opportunity.pk}&amp;status__exact=new'
+        '&amp;kind=all"><strong class="eoi-tag eoi-tag--blue">New</strong> 2</a>' in html
     )
     assert '<strong class="eoi-tag eoi-tag--green">Joined</strong> 1</a>' in html
     assert "All 3 expressions of interest for this opportunity" in html
@@ -348,7 +358,7 @@ def test_the_opportunity_counts_link_to_the_filtered_list(staff_client):
 
     response = staff_client.get(
         reverse("admin:applications_expressionofinterest_changelist"),
-        {"opportunity__id__exact": opportunity.pk, "status__exact": "new"},
+        {"opportunity__id__exact": opportunity.pk, "status__exact": "new", "kind": "all"},
     )
 
     assert [e.pk for e in response.context["cl"].result_list] == [wanted.pk]

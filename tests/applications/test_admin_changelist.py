@@ -160,7 +160,7 @@ def test_it_filters_by_opportunity(staff_client):
 
 def _opportunity_choices(response):
     spec = next(f for f in response.context["cl"].filter_specs
-                if f.field_path == "opportunity")
+                if getattr(f, "field_path", None) == "opportunity")
     return spec.title, [title for _pk, title in spec.lookup_choices]
 
 
@@ -325,7 +325,10 @@ def test_it_reports_moved_and_refused_when_marking_contacted(staff_client):
     response = run_action(staff_client, "mark_contacted", [new, joined])
 
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert "1 expression(s) of interest moved to “Contacted”." in messages
+    assert (
+        "1 expression(s) of interest moved to “Contacted”. Each with an email address has "
+        "been emailed to say so." in messages
+    )
     assert (
         f"1 could not move to “Contacted”: {joined.reference}: You cannot move an expression of "
         "interest from “Joined” to “Contacted”." in messages

@@ -438,11 +438,18 @@ def test_cancelling_frees_the_place_for_the_first_person_waiting(
     booking.refresh_from_db()
     waiting.refresh_from_db()
     assert (booking.status, waiting.status) == (BookingStatus.CANCELLED, BookingStatus.CONFIRMED)
-    [email] = emails.outbox
-    assert email.to == [waiting.expression.email]
-    assert email.subject.startswith("A place has come up for you")
+    cancelled, promoted = sorted(emails.outbox, key=lambda email: email.to != [
+        booking.expression.email
+    ])
+    assert cancelled.to == [booking.expression.email]
+    assert cancelled.subject.startswith("Your place has been cancelled")
+    assert promoted.to == [waiting.expression.email]
+    assert promoted.subject.startswith("A place has come up for you")
     notices = messages_of(staff_client.get(response["Location"]))
-    assert any(waiting.expression.reference in m and "has not been emailed" in m for m in notices)
+    assert any(
+        waiting.expression.reference in m and "They have been emailed to tell them." in m
+        for m in notices
+    )
 
 
 @pytest.mark.parametrize("outcome", ["attended", "cancel", "delete", ""])

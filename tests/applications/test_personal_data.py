@@ -296,7 +296,8 @@ def test_the_download_is_a_readable_zip_and_is_recorded(team_member, siobhan, ca
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert set(archive.namelist()) == {
         "README.txt", "expressions_of_interest.csv", "bookings.csv", "status_history.csv",
-        "staff_notes.csv", "named_on_impact_records.csv", "alerts.csv", "everything.json",
+        "staff_notes.csv", "named_on_impact_records.csv", "alerts.csv", "emails_about_steps.csv",
+        "everything.json",
     }
     expressions_csv = archive.read("expressions_of_interest.csv").decode("utf-8-sig")
     assert "Siobhán O'Brien" in expressions_csv
@@ -317,7 +318,7 @@ def test_the_download_is_a_readable_zip_and_is_recorded(team_member, siobhan, ca
     assert record.email == "siobhan@example.com"
     assert record.details["counts"] == {
         "expressions": 3, "bookings": 1, "status_history": 1, "staff_notes": 1,
-        "named_on_impact_records": 0, "alerts": 0,
+        "named_on_impact_records": 0, "alerts": 0, "emails_about_steps": 0,
     }
     assert f"event=subject-access-export record_id={record.pk}" in caplog.text
     assert "siobhan@example.com" not in caplog.text

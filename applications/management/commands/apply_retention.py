@@ -11,7 +11,10 @@ from django.core.management.base import BaseCommand
 from applications.personal_data import apply_retention
 
 RULES = {
-    "ended": "ended as not progressed or withdrawn more than {months} months ago",
+    "ended": (
+        "ended as not progressed or withdrawn, or closed after the event they registered for, "
+        "more than {months} months ago"
+    ),
     "lay_partners_left": "lay partners who left more than {years} years ago",
 }
 
