@@ -7,6 +7,13 @@ app_name = "applications"
 urlpatterns = [
     path("opportunities/<slug:slug>/interest/", views.express_interest, name="express_interest"),
     path("opportunities/<slug:slug>/interest/sent/", views.interest_sent, name="interest_sent"),
+    path(
+        "opportunities/<slug:slug>/next-date/", views.ask_for_next_date, name="next_date"
+    ),
+    path(
+        "opportunities/<slug:slug>/next-date/sent/", views.next_date_sent,
+        name="next_date_sent",
+    ),
     path("interest/manage/<str:token>/", views.manage, name="manage"),
     path("interest/manage/<str:token>/withdraw/", views.withdraw, name="withdraw"),
     path(

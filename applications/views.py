@@ -18,14 +18,20 @@ from opportunities.models import Meeting, Opportunity
 
 from . import rate_limit
 from .emails import ics_filename
-from .forms import EqualityMonitoringForm, EventRegistrationForm, ExpressionOfInterestForm
-from .models import Booking, BookingError, ExpressionOfInterest, InvalidMove
+from .forms import (
+    EqualityMonitoringForm,
+    EventRegistrationForm,
+    ExpressionOfInterestForm,
+    NextDateRequestForm,
+)
+from .models import Booking, BookingError, ExpressionOfInterest, InvalidMove, NextDateRequest
 from .tasks import queue_booking_email, queue_expression_emails
 
 logger = logging.getLogger(__name__)
 
 SENT_SESSION_KEY = "sent_expression"
 REGISTERED_SESSION_KEY = "sent_registration"
+NEXT_DATE_SESSION_KEY = "sent_next_date"
 # Only whether this browser has answered the equality questions, so a double click or a resend
 # does not count the same person twice. Never the answers, and never a reference.
 EQUALITY_ANSWERED_SESSION_KEY = "equality_answered"
@@ -88,6 +94,10 @@ def express_interest(request, slug):
         if request.method == "POST":
             messages.warning(request, "This opportunity has closed, so your form was not sent.")
         return redirect(opportunity)
+    if opportunity.takes_registrations:
+        # One route in for events: register for a date, or ask to hear about the next one,
+        # both from the event's page. An expression of interest would be a third.
+        return redirect(opportunity)
 
     form = ExpressionOfInterestForm(
         request.POST if request.method == "POST" else None,
@@ -147,6 +157,65 @@ def interest_sent(request, slug):
         # show, so go back to the opportunity.
         return redirect("opportunities:detail", slug=slug)
     return render(request, "applications/interest_sent.html", {"expression": expression})
+
+
+# "Tell me when the next one is" -----------------------------------------------------------
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def ask_for_next_date(request, slug):
+    """For an event with no date yet: leave a name and an email address or phone number to
+    hear when the next one is. An event with a date to register for sends people to it."""
+    opportunity = _opportunity_for_form(request, slug)
+    if not (opportunity.is_open and opportunity.takes_registrations):
+        return redirect(opportunity)
+    if Meeting.objects.public_events().upcoming().filter(opportunity=opportunity).exists():
+        messages.info(request, "There is a date for this event now: you can register for it.")
+        return redirect(opportunity)
+
+    form = NextDateRequestForm(
+        request.POST if request.method == "POST" else None,
+        opportunity=opportunity,
+        initial={"submission_key": uuid.uuid4()},
+    )
+
+    def on_valid():
+        key = form.cleaned_data["submission_key"]
+        saved = NextDateRequest.objects.filter(submission_key=key).first()
+        if saved is None:
+            try:
+                with transaction.atomic():
+                    saved = form.save()
+            except IntegrityError:
+                # Two sends raced: the other one saved it.
+                saved = NextDateRequest.objects.get(submission_key=key)
+        request.session[NEXT_DATE_SESSION_KEY] = str(saved.submission_key)
+        return redirect("applications:next_date_sent", slug=opportunity.slug)
+
+    return _protected_form(
+        request, form, on_valid, "applications/next_date_form.html",
+        {"opportunity": opportunity, "contact": opportunity.contact()},
+    )
+
+
+@never_cache
+@require_safe
+def next_date_sent(request, slug):
+    key = request.session.get(NEXT_DATE_SESSION_KEY)
+    saved = (
+        NextDateRequest.objects.select_related("opportunity")
+        .filter(submission_key=key, opportunity__slug=slug)
+        .first()
+        if key else None
+    )
+    if saved is None:
+        return redirect("opportunities:detail", slug=slug)
+    return render(
+        request, "applications/next_date_sent.html",
+        {"next_date_request": saved, "opportunity": saved.opportunity},
+    )
 
 
 # Equality monitoring -----------------------------------------------------------------------

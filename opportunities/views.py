@@ -130,11 +130,11 @@ def opportunity_detail(request, slug):
     opportunity = get_object_or_404(
         Opportunity.objects.visible_to(request.user)
         .with_lay_partner_counts()
-        .select_related("programme")
+        .select_related("programme", "site")
         .prefetch_related(
             Prefetch(
                 "meetings",
-                queryset=Meeting.objects.upcoming().with_places(),
+                queryset=Meeting.objects.upcoming().with_places().select_related("site"),
                 to_attr="upcoming_meetings",
             )
         ),
@@ -157,6 +157,10 @@ def opportunity_detail(request, slug):
             "text": text,
             "terms_used": glossary.used_terms(),
             "contact": opportunity.contact(),
+            "registration_dates": [
+                meeting for meeting in opportunity.upcoming_meetings
+                if meeting.public_registration
+            ],
         },
     )
 
