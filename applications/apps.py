@@ -12,15 +12,22 @@ def lay_partner_joined_or_left(instance):
     return ExpressionOfInterest.Status.JOINED in statuses
 
 
+def _meeting_saved(sender, instance, **kwargs):
+    from .tasks import queue_next_date_emails
+
+    queue_next_date_emails(instance)
+
+
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = "Expressions of interest"
 
     def ready(self):
         from django.db.models import Count, Q
+        from django.db.models.signals import post_save
 
         from involvement.page_cache import forget_when_changed
-        from opportunities.models import count_with
+        from opportunities.models import Meeting, count_with
 
         from .models import Booking, ExpressionOfInterest, StatusChange
 
@@ -39,3 +46,5 @@ class ApplicationsConfig(AppConfig):
         # places on events, and the lay partners who joined.
         forget_when_changed(Booking)
         forget_when_changed(ExpressionOfInterest, StatusChange, only_if=lay_partner_joined_or_left)
+        # People waiting to hear about an event's next date are told when one is saved.
+        post_save.connect(_meeting_saved, sender=Meeting, dispatch_uid="next_date_emails")

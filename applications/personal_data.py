@@ -9,6 +9,10 @@
   number, and answer from there.
 - Erasure (admin, or `manage.py erase_person`): everything held about an email address is
   anonymised at once.
+- Requests to hear when an event's next date is (NextDateRequest) are not expressions of
+  interest and nothing reports on them: they are deleted, not anonymised,
+  RETENTION_ENDED_MONTHS after the person was told (or after they asked, if no date came), and
+  at once on erasure. Subject access includes them.
 
 Anonymising keeps what reports need (the opportunity, the dates, the status and its history,
 the age band and bookings), so counts, the changelist and the exports still work; it removes
@@ -26,6 +30,7 @@ import zipfile
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from involvement.formats import spreadsheet_time
@@ -33,6 +38,7 @@ from involvement.formats import spreadsheet_time
 from .models import (
     Booking,
     ExpressionOfInterest,
+    NextDateRequest,
     PersonalDataRequest,
     StaffNote,
     StatusChange,
@@ -113,6 +119,15 @@ def expired_subject_access_addresses(now=None):
     ).exclude(email="")
 
 
+def expired_next_date_requests(now=None):
+    """Requests to hear about an event's next date, RETENTION_ENDED_MONTHS after the person
+    was told (or after they asked, when no date has come since)."""
+    cutoff = months_before(now or timezone.now(), settings.RETENTION_ENDED_MONTHS)
+    return NextDateRequest.objects.alias(
+        ended=Coalesce("told_at", "created_at")
+    ).filter(ended__lte=cutoff)
+
+
 def anonymise(expressions, now=None):
     """Remove the personal details of these expressions of interest (a queryset), in batches.
 
@@ -140,9 +155,11 @@ def apply_retention(*, dry_run=False, now=None):
     now = now or timezone.now()
     rules = expired(now)
     addresses = expired_subject_access_addresses(now)
+    next_date_requests = expired_next_date_requests(now)
     if dry_run:
         counts = {name: queryset.count() for name, queryset in rules.items()}
         counts["subject_access_addresses"] = addresses.count()
+        counts["next_date_requests"] = next_date_requests.count()
         return counts
     counts = {}
     references = []
@@ -151,7 +168,8 @@ def apply_retention(*, dry_run=False, now=None):
         counts[name] = len(changed)
         references += changed
     counts["subject_access_addresses"] = addresses.update(email="")
-    if references or counts["subject_access_addresses"]:
+    counts["next_date_requests"] = next_date_requests.delete()[0]
+    if references or counts["subject_access_addresses"] or counts["next_date_requests"]:
         record = PersonalDataRequest.objects.create(
             kind=PersonalDataRequest.Kind.RETENTION,
             made_at=now,
@@ -188,6 +206,10 @@ class Person:
             .select_related("opportunity", "meeting")
             .order_by("submitted_at")
         )
+        self.next_date_requests = (
+            NextDateRequest.objects.filter(email__iexact=self.email)
+            if self.email else NextDateRequest.objects.none()
+        ).select_related("opportunity").order_by("created_at")
 
     def collect(self):
         """Everything, as plain data, in as few queries as there are kinds of record."""
@@ -213,11 +235,15 @@ class Person:
             "bookings": [_booking_row(b) for b in bookings],
             "status_history": [_history_row(c) for c in history],
             "staff_notes": [_note_row(n) for n in notes],
+            "next_date_requests": [_next_date_row(r) for r in self.next_date_requests],
         }
 
     def summary(self):
         data = self.collect()
         return {name: len(rows) for name, rows in data.items()}, data
+
+    def holds_anything(self):
+        return self.expressions.exists() or self.next_date_requests.exists()
 
     def counts(self):
         """How many of each kind of record, without reading them (for the erasure record)."""
@@ -227,6 +253,7 @@ class Person:
             "bookings": Booking.objects.filter(**mine).count(),
             "status_history": StatusChange.objects.filter(**mine).count(),
             "staff_notes": StaffNote.objects.filter(**mine).count(),
+            "next_date_requests": self.next_date_requests.count(),
         }
 
 
@@ -263,6 +290,17 @@ def _note_row(n):
     }
 
 
+def _next_date_row(r):
+    return {
+        "event": r.opportunity.title,
+        "name": r.full_name,
+        "email": r.email,
+        "phone": r.phone,
+        "asked": spreadsheet_time(r.created_at),
+        "told": spreadsheet_time(r.told_at),
+    }
+
+
 README = """What {trust} holds about {email}
 Produced on {when} in answer to a subject access request (record {record}).
 
@@ -270,6 +308,7 @@ expressions_of_interest.csv  each time you told us you were interested, with you
 bookings.csv                 your places at briefing, taster and event meetings
 status_history.csv           each step your expressions of interest went through
 staff_notes.csv              notes the involvement team wrote about contacting you
+next_date_requests.csv       when you asked us to tell you the next date of an event
 everything.json              all of the above in one file, for computers
 
 Dates and times are UK time. To ask us to correct or delete any of this, email {contact}.
@@ -304,6 +343,7 @@ def subject_access_zip(person, *, by, now=None):
         "bookings.csv": _csv(data["bookings"]),
         "status_history.csv": _csv(data["status_history"]),
         "staff_notes.csv": _csv(data["staff_notes"]),
+        "next_date_requests.csv": _csv(data["next_date_requests"]),
         "everything.json": json.dumps(
             {"produced": spreadsheet_time(now), "email": person.email, **data}, indent=2,
             ensure_ascii=False,
@@ -349,6 +389,8 @@ def erase(person, *, by, reason, now=None):
             if Status.WITHDRAWN in expression.allowed_moves():
                 expression.move_to(Status.WITHDRAWN, by=by)
         references = anonymise(person.expressions, now=now)
+        # Nothing reports on these: they go.
+        person.next_date_requests.delete()
         # The record of an earlier subject access request named them: it no longer does.
         PersonalDataRequest.objects.filter(email__iexact=person.email).update(email="")
         record = PersonalDataRequest.objects.create(

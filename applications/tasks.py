@@ -5,7 +5,9 @@
   killed after the confirmation has gone never sends it again);
 - `send_booking_email`: one email to a booked person, an invitation, a registration, a place on
   the waiting list, a place that has come up, or a reminder (queued by `queue_booking_email`,
-  from the views, `Booking.cancel`, `ExpressionOfInterest.invite_to` and the reminders).
+  from the views, `Booking.cancel`, `ExpressionOfInterest.invite_to` and the reminders);
+- `send_next_date_email`: to someone who asked to hear when an event has its next date, when
+  a date they can register for is saved (`queue_next_date_emails`, from a Meeting signal).
 
 Whoever saves the change queues its email inside the same `transaction.atomic()` block. The
 task is only queued once the transaction commits, and it takes nothing but a primary key and
@@ -22,10 +24,13 @@ import logging
 import smtplib
 
 from django.db import transaction
+from django.utils import timezone
 from django_tasks import task
 
-from .emails import booking_email, confirmation_email, notification_email
-from .models import Booking, ExpressionOfInterest
+from opportunities.models import Meeting
+
+from .emails import booking_email, confirmation_email, next_date_email, notification_email
+from .models import Booking, ExpressionOfInterest, NextDateRequest
 
 logger = logging.getLogger(__name__)
 
@@ -204,3 +209,71 @@ def queue_booking_email(booking, kind):
         send_booking_email.enqueue(booking_id, kind)
 
     transaction.on_commit(enqueue, robust=True)
+
+
+# "Tell me when the next one is" --------------------------------------------------------------
+
+
+class NextDateEmailError(Exception):
+    """The email about an event's new date could not be sent. Names the ids and the error's
+    kind only."""
+
+
+@task()
+def send_next_date_email(request_id, meeting_id):
+    """Tell one person who asked (NextDateRequest) that their event has a date to register
+    for, and record that they were told. Returns how many emails were sent.
+
+    The request is claimed (told_at set) before sending, so two tasks for the same person
+    send one email; if sending fails the claim is given back and the task fails, to be run
+    again."""
+    meeting = (
+        Meeting.objects.public_events().upcoming().select_related("opportunity", "site")
+        .filter(pk=meeting_id).first()
+    )
+    if meeting is None:
+        logger.info("Meeting id=%s is no longer open to register: no next date email.",
+                    meeting_id)
+        return 0
+    claimed = (
+        NextDateRequest.objects.waiting().exclude(email="")
+        .filter(pk=request_id, opportunity_id=meeting.opportunity_id)
+        .update(told_at=timezone.now())
+    )
+    if not claimed:
+        return 0  # told already, erased, or asked to be phoned
+    next_date_request = NextDateRequest.objects.select_related("opportunity").get(pk=request_id)
+    try:
+        sent = next_date_email(next_date_request, meeting).send()
+    except Exception as error:
+        NextDateRequest.objects.filter(pk=request_id).update(told_at=None)
+        description = describe_error(error)
+        logger.warning("Could not send the next date email for request id=%s: %s",
+                       request_id, description)
+        raise NextDateEmailError(
+            f"Could not send the next date email for request id={request_id}: {description}"
+        ) from None
+    logger.info("Sent the next date email for request id=%s", request_id)
+    return sent
+
+
+def queue_next_date_emails(meeting):
+    """When an event has a new date people can register for, queue an email to each person
+    waiting to hear about it who gave an email address (those who gave only a phone number
+    stay in the admin's list, for staff to phone). Once the transaction commits."""
+    if meeting.is_example or not meeting.public_registration:
+        return  # an example date is for demonstrations: nobody is told about it
+    if meeting.starts_at <= timezone.now():
+        return
+    request_ids = list(
+        NextDateRequest.objects.waiting().exclude(email="")
+        .filter(opportunity_id=meeting.opportunity_id).values_list("pk", flat=True)
+    )
+    meeting_id = meeting.pk
+
+    def enqueue():
+        for request_id in request_ids:
+            send_next_date_email.enqueue(request_id, meeting_id)
+
+    if request_ids:
+        transaction.on_commit(enqueue, robust=True)

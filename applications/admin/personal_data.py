@@ -154,7 +154,7 @@ class PersonalDataRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return self._render(request, "erase.html", context)
         form = ErasureForm(request.POST)
         person = Person(request.POST.get("email", ""))
-        if form.is_valid() and person.expressions.exists():
+        if form.is_valid() and person.holds_anything():
             record = erase(person, by=request.user, reason=form.cleaned_data["reason"])
             self.message_user(
                 request,

@@ -86,7 +86,10 @@ def test_an_ended_expression_goes_12_months_after_it_ended_and_not_a_second_befo
 
     counts = apply_retention(now=NOW)
 
-    assert counts == {"ended": 2, "lay_partners_left": 0, "subject_access_addresses": 0}
+    assert counts == {
+        "ended": 2, "lay_partners_left": 0, "subject_access_addresses": 0,
+        "next_date_requests": 0,
+    }
     assert is_anonymised(on_the_day)
     assert is_anonymised(long_ago)
     assert not is_anonymised(a_second_short)
@@ -100,7 +103,10 @@ def test_a_lay_partner_who_left_is_kept_6_years_not_12_months():
 
     counts = apply_retention(now=NOW)
 
-    assert counts == {"ended": 0, "lay_partners_left": 1, "subject_access_addresses": 0}
+    assert counts == {
+        "ended": 0, "lay_partners_left": 1, "subject_access_addresses": 0,
+        "next_date_requests": 0,
+    }
     assert is_anonymised(six_years)
     assert not is_anonymised(a_second_short)
     assert not is_anonymised(two_years)
@@ -294,7 +300,7 @@ def test_the_download_is_a_readable_zip_and_is_recorded(team_member, siobhan, ca
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert set(archive.namelist()) == {
         "README.txt", "expressions_of_interest.csv", "bookings.csv", "status_history.csv",
-        "staff_notes.csv", "everything.json",
+        "staff_notes.csv", "next_date_requests.csv", "everything.json",
     }
     expressions_csv = archive.read("expressions_of_interest.csv").decode("utf-8-sig")
     assert "Siobhán O'Brien" in expressions_csv
@@ -314,7 +320,8 @@ def test_the_download_is_a_readable_zip_and_is_recorded(team_member, siobhan, ca
     assert record.made_by_username == "team"
     assert record.email == "siobhan@example.com"
     assert record.details["counts"] == {
-        "expressions": 3, "bookings": 1, "status_history": 1, "staff_notes": 1
+        "expressions": 3, "bookings": 1, "status_history": 1, "staff_notes": 1,
+        "next_date_requests": 0,
     }
     assert f"event=subject-access-export record_id={record.pk}" in caplog.text
     assert "siobhan@example.com" not in caplog.text

@@ -30,6 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run, **options):
         counts = apply_retention(dry_run=dry_run)
         addresses = counts.pop("subject_access_addresses")
+        next_date_requests = counts.pop("next_date_requests")
         for rule, count in counts.items():
             description = RULES[rule].format(
                 months=settings.RETENTION_ENDED_MONTHS, years=settings.RETENTION_LAY_PARTNER_YEARS
@@ -40,6 +41,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {addresses:,} addresses from subject access records over "
             f"{settings.RETENTION_ENDED_MONTHS} months old (the records stay)."
+        )
+        verb = "Would delete" if dry_run else "Deleted"
+        self.stdout.write(
+            f"{verb} {next_date_requests:,} requests to hear about an event's next date, "
+            f"{settings.RETENTION_ENDED_MONTHS} months after we told them (or after they asked)."
         )
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")
