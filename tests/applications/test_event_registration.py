@@ -257,7 +257,9 @@ def test_the_rate_limit_counts_interest_forms_and_registrations_together(
     client, event, settings, queued
 ):
     settings.EXPRESSION_RATE_LIMIT = 2
-    interest = reverse("applications:express_interest", args=[event.opportunity.slug])
+    # Events take registrations only, so the interest form is for another opportunity.
+    group = OpportunityFactory(kind=Opportunity.Kind.REFERENCE_GROUP)
+    interest = reverse("applications:express_interest", args=[group.slug])
     client.post(
         interest,
         answers(preferred_contact="email", connections=["patient"], why_interested="To help."),

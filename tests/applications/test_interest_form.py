@@ -17,7 +17,9 @@ def form_url(opportunity):
 
 @pytest.fixture
 def opportunity():
-    return OpportunityFactory(title="Patient flow", slug="patient-flow")
+    return OpportunityFactory(
+        title="Patient flow", slug="patient-flow", kind=Opportunity.Kind.LAY_PARTNER
+    )
 
 
 def test_it_shows_the_form_with_nhs_markup(client, opportunity):
