@@ -162,7 +162,9 @@ def send_booking_email(booking_id, kind):
     if kind not in BOOKING_EMAIL_KINDS:
         raise ValueError(f"Unknown booking email kind: {kind!r}")
     booking = (
-        Booking.objects.select_related("meeting__opportunity__programme", "expression")
+        Booking.objects.select_related(
+            "meeting__opportunity__programme", "meeting__site", "expression"
+        )
         .filter(pk=booking_id, expression__anonymised_at__isnull=True)
         .first()
     )

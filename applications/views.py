@@ -278,7 +278,7 @@ def register_for_event(request, pk):
     says registration has closed.
     """
     meeting = get_object_or_404(
-        Meeting.objects.public_events().select_related("opportunity__programme"), pk=pk
+        Meeting.objects.public_events().select_related("opportunity__programme", "site"), pk=pk
     )
     context = {
         "meeting": meeting,
@@ -370,7 +370,9 @@ def waiting_list_position(booking):
 def registration_sent(request, pk):
     reference = request.session.get(REGISTERED_SESSION_KEY)
     booking = (
-        Booking.objects.select_related("meeting__opportunity__programme", "expression")
+        Booking.objects.select_related(
+            "meeting__opportunity__programme", "meeting__site", "expression"
+        )
         .filter(expression__reference=reference, meeting_id=pk,
                 expression__anonymised_at__isnull=True)
         .first()
@@ -409,9 +411,8 @@ def _manage_bookings(expression, token, now):
     and decline go to the signed booking-link pages (which ask before acting), and a calendar
     file for a place at a meeting still to come."""
     rows = []
-    for booking in expression.bookings.select_related("meeting__opportunity").order_by(
-        "meeting__starts_at", "pk"
-    ):
+    bookings = expression.bookings.select_related("meeting__opportunity", "meeting__site")
+    for booking in bookings.order_by("meeting__starts_at", "pk"):
         coming = booking.meeting.ends_at > now
         row = {"booking": booking, "meeting": booking.meeting, "coming": coming}
         if coming and booking.can("accept"):
@@ -493,7 +494,7 @@ def booking_calendar(request, token, pk):
     if expression is None:
         raise Http404
     booking = get_object_or_404(
-        expression.bookings.select_related("meeting__opportunity").filter(
+        expression.bookings.select_related("meeting__opportunity", "meeting__site").filter(
             status__in=Booking.HOLDS_A_PLACE, meeting__ends_at__gt=timezone.now()
         ),
         pk=pk,

@@ -391,6 +391,7 @@ class Opportunity(models.Model):
         "day",
         max_length=100,
         blank=True,
+        default="",
         help_text="The day meetings are held, for example 'Tuesday'. Blank shows 'to be "
         "confirmed'.",
     )
@@ -398,6 +399,7 @@ class Opportunity(models.Model):
         "time",
         max_length=100,
         blank=True,
+        default="",
         help_text="The time meetings are held, for example 'Mornings' or '10am to 12 noon'. "
         "Blank shows 'to be confirmed'.",
     )
@@ -405,6 +407,7 @@ class Opportunity(models.Model):
         "how long",
         max_length=100,
         blank=True,
+        default="",
         help_text="How long a meeting lasts, for example '2 hours'. Blank shows 'to be "
         "confirmed'.",
     )
@@ -455,6 +458,7 @@ class Opportunity(models.Model):
         max_length=30,
         choices=NextSteps.choices,
         blank=True,
+        default="",
         help_text="The steps shown on the page, the confirmation page and the email. Leave "
         "blank for the usual steps for its type: lay partner roles a briefing and a taster "
         "meeting, reference groups a welcome, project groups a call, events registering "

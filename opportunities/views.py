@@ -23,7 +23,7 @@ def home(request):
     counts.update(
         Opportunity.objects.open().order_by().values_list("kind").annotate(Count("pk"))
     )
-    events = Meeting.objects.public_events().upcoming().select_related("opportunity")[:3]
+    events = Meeting.objects.public_events().upcoming().select_related("opportunity", "site")[:3]
     return render(
         request,
         "opportunities/home.html",
@@ -36,7 +36,8 @@ def home(request):
 def events(request):
     """Upcoming events anyone can register for, soonest first."""
     meetings = (
-        Meeting.objects.public_events().upcoming().with_places().select_related("opportunity")
+        Meeting.objects.public_events().upcoming().with_places()
+        .select_related("opportunity", "site")
     )
     return render(
         request, "opportunities/events.html", {"events": meetings, "glossary": Glossary.load()}
@@ -55,7 +56,7 @@ def event_calendar(request, pk):
     """One public event's calendar file. Briefing and taster invitations carry theirs by
     email, with the joining details; a public file never has them."""
     meeting = get_object_or_404(
-        Meeting.objects.public_events().select_related("opportunity"), pk=pk
+        Meeting.objects.public_events().select_related("opportunity", "site"), pk=pk
     )
     day = timezone.localtime(meeting.starts_at)
     return _calendar_response(
@@ -67,7 +68,7 @@ def event_calendar(request, pk):
 @cache_public_page
 def events_feed(request):
     """A calendar people can subscribe to: every upcoming public event."""
-    meetings = Meeting.objects.public_events().upcoming().select_related("opportunity")
+    meetings = Meeting.objects.public_events().upcoming().select_related("opportunity", "site")
     return _calendar_response(
         ics.events_feed(meetings, f"{settings.TRUST_NAME}: events"), "events.ics"
     )
@@ -86,7 +87,9 @@ def opportunity_list(request):
         # everything under an error would read as the search's results.
         opportunities = Opportunity.objects.none()
     else:
-        opportunities = filters.filter(Opportunity.objects.open()).select_related("programme")
+        opportunities = filters.filter(Opportunity.objects.open()).select_related(
+            "programme", "site"
+        )
     page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
     response = render(
         request,

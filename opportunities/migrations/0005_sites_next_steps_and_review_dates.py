@@ -48,17 +48,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='opportunity',
             name='meeting_day',
-            field=models.CharField(blank=True, help_text="The day meetings are held, for example 'Tuesday'. Blank shows 'to be confirmed'.", max_length=100, verbose_name='day'),
+            field=models.CharField(blank=True, default='', help_text="The day meetings are held, for example 'Tuesday'. Blank shows 'to be confirmed'.", max_length=100, verbose_name='day'),
         ),
         migrations.AddField(
             model_name='opportunity',
             name='meeting_length',
-            field=models.CharField(blank=True, help_text="How long a meeting lasts, for example '2 hours'. Blank shows 'to be confirmed'.", max_length=100, verbose_name='how long'),
+            field=models.CharField(blank=True, default='', help_text="How long a meeting lasts, for example '2 hours'. Blank shows 'to be confirmed'.", max_length=100, verbose_name='how long'),
         ),
         migrations.AddField(
             model_name='opportunity',
             name='meeting_time',
-            field=models.CharField(blank=True, help_text="The time meetings are held, for example 'Mornings' or '10am to 12 noon'. Blank shows 'to be confirmed'.", max_length=100, verbose_name='time'),
+            field=models.CharField(blank=True, default='', help_text="The time meetings are held, for example 'Mornings' or '10am to 12 noon'. Blank shows 'to be confirmed'.", max_length=100, verbose_name='time'),
         ),
         migrations.AddField(
             model_name='opportunity',
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='opportunity',
             name='next_steps',
-            field=models.CharField(blank=True, choices=[('briefing_and_taster', 'We contact you, then a briefing meeting and a no-obligation taster meeting'), ('welcome', 'We contact you to welcome you and say how the group works'), ('contact', 'We contact you to tell you more'), ('register', 'Register for a date (or ask to be told when the next one is)')], help_text='The steps shown on the page, the confirmation page and the email. Leave blank for the usual steps for its type: lay partner roles a briefing and a taster meeting, reference groups a welcome, project groups a call, events registering for a date.', max_length=30, verbose_name='what happens next'),
+            field=models.CharField(blank=True, default='', choices=[('briefing_and_taster', 'We contact you, then a briefing meeting and a no-obligation taster meeting'), ('welcome', 'We contact you to welcome you and say how the group works'), ('contact', 'We contact you to tell you more'), ('register', 'Register for a date (or ask to be told when the next one is)')], help_text='The steps shown on the page, the confirmation page and the email. Leave blank for the usual steps for its type: lay partner roles a briefing and a taster meeting, reference groups a welcome, project groups a call, events registering for a date.', max_length=30, verbose_name='what happens next'),
         ),
         migrations.AlterField(
             model_name='meeting',
