@@ -8,8 +8,8 @@ class OpportunitiesConfig(AppConfig):
     def ready(self):
         from involvement.page_cache import forget_when_changed
 
-        from .models import GlossaryTerm, Meeting, Opportunity, Programme, SearchSynonym
+        from .models import GlossaryTerm, Meeting, Opportunity, Programme, SearchSynonym, Site
 
         # Everything the public pages show of this app: stored pages go when any of it changes.
         # Synonyms change what a search finds, so a kept search page would be out of date.
-        forget_when_changed(Programme, Opportunity, Meeting, GlossaryTerm, SearchSynonym)
+        forget_when_changed(Programme, Opportunity, Meeting, GlossaryTerm, SearchSynonym, Site)

@@ -35,7 +35,7 @@ def test_tell_me_when_the_next_one_is_has_no_violations(live_server, phone, trus
     assert phone.title().startswith("Error: ")
     assert_no_violations(phone, "tell me when the next one is: with errors")
 
-    phone.get_by_label("Email address").fill("siobhan@example.com")
+    phone.get_by_label("Email address", exact=True).fill("siobhan@example.com")
     phone.get_by_label("I have read the privacy notice").check()
     phone.get_by_role("button", name="Tell me when the next one is").click()
     assert phone.get_by_role("heading", level=1).inner_text() == (
