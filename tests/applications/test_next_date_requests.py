@@ -322,3 +322,20 @@ def test_a_failed_email_leaves_them_waiting(
 
     waiting.refresh_from_db()
     assert waiting.told_at is None
+
+
+def test_staff_record_that_they_phoned_someone(staff_client, sprint):
+    by_phone = _request(sprint, full_name="Phone only", phone="07700 900982")
+    url = reverse("admin:applications_nextdaterequest_change", args=[by_phone.pk])
+
+    page = staff_client.get(url)
+    assert page.status_code == 200
+    assert "07700 900982" in page.content.decode()
+    response = staff_client.post(url, {
+        "full_name": "Phone only", "email": "", "phone": "07700 900982",
+        "told_at_0": "10/03/2037", "told_at_1": "10:00",
+    })
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    by_phone.refresh_from_db()
+    assert by_phone.told_at is not None

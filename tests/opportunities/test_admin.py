@@ -232,3 +232,14 @@ def test_the_review_dates_must_run_forwards(staff_client):
     )
     with pytest.raises(ValidationError, match="after the last review"):
         opportunity.full_clean()
+
+
+def test_staff_can_add_a_site_and_name_it_on_a_meeting(staff_client):
+    response = staff_client.post(reverse("admin:opportunities_site_add"), {
+        "name": "St Mary's Hospital", "slug": "st-marys-hospital",
+        "address": "Praed Street\nLondon\nW2 1NY", "directions": "", "position": 0,
+    })
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    meeting_form = staff_client.get(reverse("admin:opportunities_meeting_add"))
+    assert 'name="site"' in meeting_form.content.decode()
