@@ -12,6 +12,12 @@ def lay_partner_joined_or_left(instance):
     return ExpressionOfInterest.Status.JOINED in statuses
 
 
+def _meeting_saved(sender, instance, **kwargs):
+    from .tasks import queue_next_date_emails
+
+    queue_next_date_emails(instance)
+
+
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = "Expressions of interest"
@@ -56,3 +62,5 @@ class ApplicationsConfig(AppConfig):
         from .tasks import queue_impact_emails
 
         impact_shared.connect(queue_impact_emails, dispatch_uid="applications.impact-emails")
+        # People waiting to hear about an event's next date are told when one is saved.
+        post_save.connect(_meeting_saved, sender=Meeting, dispatch_uid="next_date_emails")

@@ -321,7 +321,7 @@ class Booking(models.Model):
         if signed_action != action:
             return None
         return (
-            cls.objects.select_related("meeting__opportunity", "expression")
+            cls.objects.select_related("meeting__opportunity", "meeting__site", "expression")
             .filter(pk=pk, expression__anonymised_at__isnull=True)
             .first()
         )

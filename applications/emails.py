@@ -215,6 +215,25 @@ def meeting_message_email(booking, message):
     )
 
 
+def next_date_email(next_date_request, meeting):
+    """To someone who asked to hear when an event has its next date: the date, and the link
+    to register. Registering is theirs to do: this books nothing."""
+    opportunity = meeting.opportunity
+    contact = opportunity.contact()
+    context = {
+        **trust_context(),
+        "next_date_request": next_date_request,
+        "meeting": meeting,
+        "opportunity": opportunity,
+        "contact": contact,
+        "register_url": settings.SITE_URL
+        + reverse("applications:register_for_event", args=[meeting.pk]),
+    }
+    return build_email(
+        "next_date", context, to=[next_date_request.email], reply_to=[contact["email"]]
+    )
+
+
 def empty_meetings_email(address, meetings):
     """Tell an opportunity's contact about coming meetings with nobody booked.
 

@@ -14,7 +14,7 @@ from opportunities.models import Programme
 
 from .alerts import AlertSubscription
 from .equality import EqualityResponse
-from .models import ExpressionOfInterest, choice_labels
+from .models import ExpressionOfInterest, NextDateRequest, choice_labels
 
 AgeBand = ExpressionOfInterest.AgeBand
 
@@ -729,6 +729,84 @@ class EventRegistrationForm(ExpressionOfInterestForm):
         if commit:
             expression.save()
         return expression
+
+
+class NextDateRequestForm(forms.ModelForm):
+    """ "Tell me when the next one is", for an event with no date yet: a name and a way to
+    reach them. Not an expression of interest, so nothing else is asked."""
+
+    website = forms.CharField(label="Leave this box empty", required=False)
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+    privacy_consent = forms.BooleanField(
+        label="I have read the privacy notice and agree to the trust using my information "
+        "to tell me when the next date is",
+        error_messages={"required": "Confirm that you have read the privacy notice and agree"},
+    )
+
+    class Meta:
+        model = NextDateRequest
+        fields = ["full_name", "email", "phone"]
+        labels = {
+            "full_name": "Full name",
+            "email": "Email address",
+            "phone": "UK phone number",
+        }
+        help_texts = {
+            "full_name": "The name you would like us to use.",
+            "email": "We will email you when there is a date. If you would rather we phoned "
+            "you, leave this empty and give your phone number.",
+            "phone": "Only if you would rather we phoned you. For example, 07700 900 982.",
+        }
+        error_messages = {
+            "full_name": {
+                "required": "Enter your full name",
+                "max_length": "Full name must be 200 characters or fewer",
+            },
+            "email": {
+                "invalid": "Enter an email address in the correct format, like name@example.com",
+                "max_length": "Email address must be 254 characters or fewer",
+            },
+            "phone": {"max_length": "Phone number must be 40 characters or fewer"},
+        }
+        widgets = ExpressionOfInterestForm.Meta.widgets
+
+    CONTACT_NEEDED = "Enter your email address or a phone number, so we can tell you the date"
+
+    def __init__(self, *args, opportunity, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.opportunity = opportunity
+        self.fields["privacy_consent"].help_text = format_html(
+            '<a href="{}">Read the privacy notice</a> (opens in the same tab).',
+            reverse("privacy"),
+        )
+        self.fields["submission_key"].error_messages["required"] = (
+            "Something went wrong with this form. Send it again."
+        )
+        self.helper = public_form_helper(
+            fieldset("About you", ["full_name", "email", "phone"]),
+            NHSField("privacy_consent"),
+            "submission_key",
+        )
+
+    clean_full_name = ExpressionOfInterestForm.clean_full_name
+    clean_email = ExpressionOfInterestForm.clean_email
+    clean_phone = ExpressionOfInterestForm.clean_phone
+
+    def clean(self):
+        data = super().clean()
+        has_errors = "email" in self.errors or "phone" in self.errors
+        if not data.get("email") and not data.get("phone") and not has_errors:
+            self.add_error("email", self.CONTACT_NEEDED)
+        return data
+
+    def save(self, commit=True):
+        request = super().save(commit=False)
+        request.opportunity = self.opportunity
+        request.submission_key = self.cleaned_data["submission_key"]
+        request.privacy_notice_version = ExpressionOfInterestForm.privacy_notice_version()
+        if commit:
+            request.save()
+        return request
 
 
 # Equality monitoring -----------------------------------------------------------------------

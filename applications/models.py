@@ -624,6 +624,17 @@ class ExpressionOfInterest(models.Model):
         )
         return expression if expression and expression.parent_consent_email else None
 
+    # How we will reach them, as "We will contact you ..." ends.
+    CONTACT_WAYS = {
+        ContactMethod.EMAIL: "by email",
+        ContactMethod.PHONE: "by phone",
+        ContactMethod.EITHER: "by email or phone",
+    }
+
+    @property
+    def contact_way(self):
+        return self.CONTACT_WAYS.get(self.preferred_contact, "by email")
+
     # Connections and access needs are stored as codes; people read them as the form said them.
     def connection_labels(self):
         return choice_labels(self.connections, self.Connection)
@@ -1143,3 +1154,48 @@ class MeetingMessage(models.Model):
 
     def __str__(self):
         return f"{self.subject} ({record_time(self.sent_at)})"
+
+
+# --- "Tell me when the next one is" ----------------------------------------------------------
+
+
+class NextDateRequestQuerySet(models.QuerySet):
+    def waiting(self):
+        """Not yet told about a date."""
+        return self.filter(told_at__isnull=True)
+
+
+class NextDateRequest(models.Model):
+    """Someone asked to be told when an event with no date yet has its next date.
+
+    Not an expression of interest: nobody is triaged, contacted or briefed. It is kept only
+    until they are told (then for RETENTION_ENDED_MONTHS, see personal_data.py), and counted
+    in subject access and erasure like everything else about a person.
+    """
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="next_date_requests",
+        verbose_name="event",
+    )
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    privacy_notice_version = models.CharField(max_length=20)
+    submission_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField("asked", default=timezone.now, db_index=True)
+    told_at = models.DateTimeField(
+        "told about a date", null=True, blank=True,
+        help_text="When we emailed them the new date. People who gave only a phone number "
+        "are phoned: record it here when you have.",
+    )
+
+    objects = NextDateRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "request to hear about the next date"
+        verbose_name_plural = "requests to hear about the next date"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["opportunity", "told_at"], name="next_date_waiting")]
+
+    def __str__(self):
+        return f"{self.full_name}: {self.opportunity}"

@@ -11,7 +11,11 @@
   be phoned) is not found by it yet: staff find their expression in the admin by name or phone
   number, and answer from there.
 - Erasure (admin, or `manage.py erase_person`): everything held about an email address is
-  anonymised at once, and its sign-up for alerts deleted.
+  anonymised at once, its sign-up for alerts deleted.
+- Requests to hear when an event's next date is (NextDateRequest) are not expressions of
+  interest and nothing reports on them: they are deleted, not anonymised,
+  RETENTION_ENDED_MONTHS after the person was told (or after they asked, if no date came), and
+  at once on erasure. Subject access includes them.
 
 Anonymising keeps what reports need (the opportunity, the dates, the status and its history,
 the age band and bookings), so counts, the changelist and the exports still work; it removes
@@ -29,6 +33,7 @@ import zipfile
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from involvement.formats import spreadsheet_time
@@ -39,6 +44,7 @@ from .models import (
     AlertSubscription,
     Booking,
     ExpressionOfInterest,
+    NextDateRequest,
     PersonalDataRequest,
     StaffNote,
     StatusChange,
@@ -129,6 +135,15 @@ def expired_subject_access_addresses(now=None):
     ).exclude(email="")
 
 
+def expired_next_date_requests(now=None):
+    """Requests to hear about an event's next date, RETENTION_ENDED_MONTHS after the person
+    was told (or after they asked, when no date has come since)."""
+    cutoff = months_before(now or timezone.now(), settings.RETENTION_ENDED_MONTHS)
+    return NextDateRequest.objects.alias(
+        ended=Coalesce("told_at", "created_at")
+    ).filter(ended__lte=cutoff)
+
+
 def anonymise(expressions, now=None):
     """Remove the personal details of these expressions of interest (a queryset), in batches.
 
@@ -159,10 +174,12 @@ def apply_retention(*, dry_run=False, now=None):
     rules = expired(now)
     addresses = expired_subject_access_addresses(now)
     alerts = AlertSubscription.objects.unconfirmed_expired(now)
+    next_date_requests = expired_next_date_requests(now)
     if dry_run:
         counts = {name: queryset.count() for name, queryset in rules.items()}
         counts["subject_access_addresses"] = addresses.count()
         counts["alerts_unconfirmed"] = alerts.count()
+        counts["next_date_requests"] = next_date_requests.count()
         return counts
     counts = {}
     references = []
@@ -172,7 +189,9 @@ def apply_retention(*, dry_run=False, now=None):
         references += changed
     counts["subject_access_addresses"] = addresses.update(email="")
     counts["alerts_unconfirmed"] = alerts.delete()[1].get(AlertSubscription._meta.label, 0)
-    if references or counts["subject_access_addresses"] or counts["alerts_unconfirmed"]:
+    counts["next_date_requests"] = next_date_requests.delete()[0]
+    if (references or counts["subject_access_addresses"] or counts["alerts_unconfirmed"]
+            or counts["next_date_requests"]):
         record = PersonalDataRequest.objects.create(
             kind=PersonalDataRequest.Kind.RETENTION,
             made_at=now,
@@ -212,11 +231,18 @@ class Person:
             .select_related("opportunity", "meeting")
             .order_by("submitted_at")
         )
+        self.next_date_requests = (
+            NextDateRequest.objects.filter(email__iexact=self.email)
+            if self.email else NextDateRequest.objects.none()
+        ).select_related("opportunity").order_by("created_at")
         # Their sign-up for alerts about new opportunities (at most one per address).
         self.alerts = AlertSubscription.objects.for_address(self.email)
 
     def holds_anything(self):
-        return self.expressions.exists() or self.alerts.exists()
+        return (
+            self.expressions.exists() or self.alerts.exists()
+            or self.next_date_requests.exists()
+        )
 
     def collect(self):
         """Everything, as plain data, in as few queries as there are kinds of record."""
@@ -252,6 +278,7 @@ class Person:
             ],
             "alerts": [_alert_row(a) for a in self.alerts.prefetch_related("programmes")],
             "emails_about_steps": [_email_row(m) for m in emails],
+            "next_date_requests": [_next_date_row(r) for r in self.next_date_requests],
         }
 
     def named_on_impact_records(self, expressions=None):
@@ -289,6 +316,7 @@ class Person:
             "emails_about_steps": UpdateEmail.objects.filter(
                 **mine, recipient__isnull=True
             ).count(),
+            "next_date_requests": self.next_date_requests.count(),
         }
 
 
@@ -358,6 +386,17 @@ def _note_row(n):
     }
 
 
+def _next_date_row(r):
+    return {
+        "event": r.opportunity.title,
+        "name": r.full_name,
+        "email": r.email,
+        "phone": r.phone,
+        "asked": spreadsheet_time(r.created_at),
+        "told": spreadsheet_time(r.told_at),
+    }
+
+
 README = """What {trust} holds about {email}
 Produced on {when} in answer to a subject access request (record {record}).
 
@@ -367,6 +406,7 @@ status_history.csv           each step your expressions of interest went through
 staff_notes.csv              notes the involvement team wrote about contacting you
 alerts.csv                   your sign-up for emails about new opportunities, if you have one
 emails_about_steps.csv       the emails we sent you when your interest moved on or ended
+next_date_requests.csv       when you asked us to tell you the next date of an event
 everything.json              all of the above in one file, for computers
 
 Dates and times are UK time. To ask us to correct or delete any of this, email {contact}.
@@ -404,6 +444,7 @@ def subject_access_zip(person, *, by, now=None):
         "named_on_impact_records.csv": _csv(data["named_on_impact_records"]),
         "alerts.csv": _csv(data["alerts"]),
         "emails_about_steps.csv": _csv(data["emails_about_steps"]),
+        "next_date_requests.csv": _csv(data["next_date_requests"]),
         "everything.json": json.dumps(
             {"produced": spreadsheet_time(now), "email": person.email, **data}, indent=2,
             ensure_ascii=False,
@@ -455,6 +496,8 @@ def erase(person, *, by, reason, now=None):
         references = anonymise(person.expressions, now=now)
         # An alert sign-up is only its address and choices: nothing in it is worth keeping.
         person.alerts.delete()
+        # Nothing reports on these: they go.
+        person.next_date_requests.delete()
         # The record of an earlier subject access request named them: it no longer does.
         PersonalDataRequest.objects.filter(email__iexact=person.email).update(email="")
         record = PersonalDataRequest.objects.create(

@@ -14,6 +14,8 @@
   from the views, `Booking.cancel`, `ExpressionOfInterest.invite_to` and the reminders);
 - `send_alert_sign_up_email` and `send_opportunity_alert`: confirming a sign-up for alerts
   about new opportunities, and the alert itself (applications/alerts.py).
+- `send_next_date_email`: to someone who asked to hear when an event has its next date, when
+  a date they can register for is saved (`queue_next_date_emails`, from a Meeting signal).
 
 Whoever saves the change queues its email inside the same `transaction.atomic()` block. The
 task is only queued once the transaction commits, and it takes nothing but a primary key and
@@ -33,13 +35,14 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from opportunities.models import Opportunity
+from opportunities.models import Meeting, Opportunity
 
 from .emails import (
     alert_sign_up_email,
     booking_email,
     confirmation_email,
     meeting_message_email,
+    next_date_email,
     notification_email,
     opportunity_alert_email,
     parent_consent_email,
@@ -50,6 +53,7 @@ from .models import (
     Booking,
     ExpressionOfInterest,
     MeetingMessage,
+    NextDateRequest,
     UpdateEmail,
 )
 
@@ -248,7 +252,9 @@ def send_booking_email(booking_id, kind):
     if kind not in BOOKING_EMAIL_KINDS:
         raise ValueError(f"Unknown booking email kind: {kind!r}")
     booking = (
-        Booking.objects.select_related("meeting__opportunity__programme", "expression")
+        Booking.objects.select_related(
+            "meeting__opportunity__programme", "meeting__site", "expression"
+        )
         .filter(pk=booking_id, expression__anonymised_at__isnull=True)
         .first()
     )
@@ -540,3 +546,71 @@ def send_update_email(record_id):
         ) from None
     logger.info("Sent update email id=%s (%s)", record_id, record.kind)
     return sent
+
+
+# "Tell me when the next one is" --------------------------------------------------------------
+
+
+class NextDateEmailError(Exception):
+    """The email about an event's new date could not be sent. Names the ids and the error's
+    kind only."""
+
+
+@task()
+def send_next_date_email(request_id, meeting_id):
+    """Tell one person who asked (NextDateRequest) that their event has a date to register
+    for, and record that they were told. Returns how many emails were sent.
+
+    The request is claimed (told_at set) before sending, so two tasks for the same person
+    send one email; if sending fails the claim is given back and the task fails, to be run
+    again."""
+    meeting = (
+        Meeting.objects.public_events().upcoming().select_related("opportunity", "site")
+        .filter(pk=meeting_id).first()
+    )
+    if meeting is None:
+        logger.info("Meeting id=%s is no longer open to register: no next date email.",
+                    meeting_id)
+        return 0
+    claimed = (
+        NextDateRequest.objects.waiting().exclude(email="")
+        .filter(pk=request_id, opportunity_id=meeting.opportunity_id)
+        .update(told_at=timezone.now())
+    )
+    if not claimed:
+        return 0  # told already, erased, or asked to be phoned
+    next_date_request = NextDateRequest.objects.select_related("opportunity").get(pk=request_id)
+    try:
+        sent = next_date_email(next_date_request, meeting).send()
+    except Exception as error:
+        NextDateRequest.objects.filter(pk=request_id).update(told_at=None)
+        description = describe_error(error)
+        logger.warning("Could not send the next date email for request id=%s: %s",
+                       request_id, description)
+        raise NextDateEmailError(
+            f"Could not send the next date email for request id={request_id}: {description}"
+        ) from None
+    logger.info("Sent the next date email for request id=%s", request_id)
+    return sent
+
+
+def queue_next_date_emails(meeting):
+    """When an event has a new date people can register for, queue an email to each person
+    waiting to hear about it who gave an email address (those who gave only a phone number
+    stay in the admin's list, for staff to phone). Once the transaction commits."""
+    if meeting.is_example or not meeting.public_registration:
+        return  # an example date is for demonstrations: nobody is told about it
+    if meeting.starts_at <= timezone.now():
+        return
+    request_ids = list(
+        NextDateRequest.objects.waiting().exclude(email="")
+        .filter(opportunity_id=meeting.opportunity_id).values_list("pk", flat=True)
+    )
+    meeting_id = meeting.pk
+
+    def enqueue():
+        for request_id in request_ids:
+            send_next_date_email.enqueue(request_id, meeting_id)
+
+    if request_ids:
+        transaction.on_commit(enqueue, robust=True)

@@ -7,6 +7,13 @@ app_name = "applications"
 urlpatterns = [
     path("opportunities/<slug:slug>/interest/", views.express_interest, name="express_interest"),
     path("opportunities/<slug:slug>/interest/sent/", views.interest_sent, name="interest_sent"),
+    path(
+        "opportunities/<slug:slug>/next-date/", views.ask_for_next_date, name="next_date"
+    ),
+    path(
+        "opportunities/<slug:slug>/next-date/sent/", views.next_date_sent,
+        name="next_date_sent",
+    ),
     # One question a page (after sent/, which is not one).
     path(
         "opportunities/<slug:slug>/interest/<slug:step>/",

@@ -32,15 +32,24 @@ from .forms import (
     AlertSignUpForm,
     EqualityMonitoringForm,
     EventRegistrationForm,
+    NextDateRequestForm,
     ParentConsentForm,
 )
-from .models import AlertSubscription, Booking, BookingError, ExpressionOfInterest, InvalidMove
+from .models import (
+    AlertSubscription,
+    Booking,
+    BookingError,
+    ExpressionOfInterest,
+    InvalidMove,
+    NextDateRequest,
+)
 from .tasks import queue_booking_email, queue_expression_emails
 
 logger = logging.getLogger(__name__)
 
 SENT_SESSION_KEY = "sent_expression"
 REGISTERED_SESSION_KEY = "sent_registration"
+NEXT_DATE_SESSION_KEY = "sent_next_date"
 # Only whether this browser has answered the equality questions, so a double click or a resend
 # does not count the same person twice. Never the answers, and never a reference.
 EQUALITY_ANSWERED_SESSION_KEY = "equality_answered"
@@ -200,6 +209,10 @@ class InterestWizard(NamedUrlSessionWizardView):
                 messages.warning(
                     request, "This opportunity has closed, so your form was not sent."
                 )
+            return redirect(self.opportunity)
+        if self.opportunity.takes_registrations:
+            # One route in for events: register for a date, or ask to hear about the next one,
+            # both from the event's page. An expression of interest would be a third.
             return redirect(self.opportunity)
         # Pages with a person's answers: never kept in the public page cache.
         return keep_out(super().dispatch(request, *args, slug=slug, **kwargs))
@@ -486,6 +499,65 @@ def interest_sent(request, slug):
     return render(request, "applications/interest_sent.html", {"expression": expression})
 
 
+# "Tell me when the next one is" -----------------------------------------------------------
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def ask_for_next_date(request, slug):
+    """For an event with no date yet: leave a name and an email address or phone number to
+    hear when the next one is. An event with a date to register for sends people to it."""
+    opportunity = _opportunity_for_form(request, slug)
+    if not (opportunity.is_open and opportunity.takes_registrations):
+        return redirect(opportunity)
+    if Meeting.objects.public_events().upcoming().filter(opportunity=opportunity).exists():
+        messages.info(request, "There is a date for this event now: you can register for it.")
+        return redirect(opportunity)
+
+    form = NextDateRequestForm(
+        request.POST if request.method == "POST" else None,
+        opportunity=opportunity,
+        initial={"submission_key": uuid.uuid4()},
+    )
+
+    def on_valid():
+        key = form.cleaned_data["submission_key"]
+        saved = NextDateRequest.objects.filter(submission_key=key).first()
+        if saved is None:
+            try:
+                with transaction.atomic():
+                    saved = form.save()
+            except IntegrityError:
+                # Two sends raced: the other one saved it.
+                saved = NextDateRequest.objects.get(submission_key=key)
+        request.session[NEXT_DATE_SESSION_KEY] = str(saved.submission_key)
+        return redirect("applications:next_date_sent", slug=opportunity.slug)
+
+    return _protected_form(
+        request, form, on_valid, "applications/next_date_form.html",
+        {"opportunity": opportunity, "contact": opportunity.contact()},
+    )
+
+
+@never_cache
+@require_safe
+def next_date_sent(request, slug):
+    key = request.session.get(NEXT_DATE_SESSION_KEY)
+    saved = (
+        NextDateRequest.objects.select_related("opportunity")
+        .filter(submission_key=key, opportunity__slug=slug)
+        .first()
+        if key else None
+    )
+    if saved is None:
+        return redirect("opportunities:detail", slug=slug)
+    return render(
+        request, "applications/next_date_sent.html",
+        {"next_date_request": saved, "opportunity": saved.opportunity},
+    )
+
+
 # Equality monitoring -----------------------------------------------------------------------
 
 
@@ -546,7 +618,7 @@ def register_for_event(request, pk):
     says registration has closed.
     """
     meeting = get_object_or_404(
-        Meeting.objects.public_events().select_related("opportunity__programme"), pk=pk
+        Meeting.objects.public_events().select_related("opportunity__programme", "site"), pk=pk
     )
     context = {
         "meeting": meeting,
@@ -638,7 +710,9 @@ def waiting_list_position(booking):
 def registration_sent(request, pk):
     reference = request.session.get(REGISTERED_SESSION_KEY)
     booking = (
-        Booking.objects.select_related("meeting__opportunity__programme", "expression")
+        Booking.objects.select_related(
+            "meeting__opportunity__programme", "meeting__site", "expression"
+        )
         .filter(expression__reference=reference, meeting_id=pk,
                 expression__anonymised_at__isnull=True)
         .first()
@@ -677,9 +751,8 @@ def _manage_bookings(expression, token, now):
     and decline go to the signed booking-link pages (which ask before acting), and a calendar
     file for a place at a meeting still to come."""
     rows = []
-    for booking in expression.bookings.select_related("meeting__opportunity").order_by(
-        "meeting__starts_at", "pk"
-    ):
+    bookings = expression.bookings.select_related("meeting__opportunity", "meeting__site")
+    for booking in bookings.order_by("meeting__starts_at", "pk"):
         coming = booking.meeting.ends_at > now
         row = {"booking": booking, "meeting": booking.meeting, "coming": coming}
         if coming and booking.can("accept"):
@@ -762,7 +835,7 @@ def booking_calendar(request, token, pk):
     if expression is None:
         raise Http404
     booking = get_object_or_404(
-        expression.bookings.select_related("meeting__opportunity").filter(
+        expression.bookings.select_related("meeting__opportunity", "meeting__site").filter(
             status__in=Booking.HOLDS_A_PLACE, meeting__ends_at__gt=timezone.now()
         ),
         pk=pk,

@@ -8,6 +8,7 @@ Opportunity and Meeting admins here: this app never imports applications.
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -16,7 +17,17 @@ from involvement.formats import time_range
 from involvement.page_cache import forget_public_pages
 
 from .content_health import GOAL_GRADE, content_health
-from .models import GlossaryTerm, Meeting, Opportunity, Programme, SearchSynonym
+from .models import GlossaryTerm, Meeting, Opportunity, Programme, SearchSynonym, Site
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    """The trust's hospitals and other places: opportunities and meetings name one."""
+
+    list_display = ["name", "address", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "address"]
+    prepopulated_fields = {"slug": ["name"]}
 
 
 def content_health_table(report):
@@ -79,7 +90,7 @@ class MeetingInline(LabelledInputsMixin, admin.TabularInline):
     model = Meeting
     extra = 0
     fields = [
-        "kind", "title", "starts_at", "ends_at", "is_online", "location", "capacity",
+        "kind", "title", "starts_at", "ends_at", "is_online", "site", "location", "capacity",
         "public_registration",
     ]
     show_change_link = True
@@ -102,19 +113,44 @@ class NeedsLayPartnersFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReviewFilter(admin.SimpleListFilter):
+    """Which pages are due a check against what the trust says."""
+
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", "Overdue for review"),
+            ("soon", "Due in the next 30 days"),
+            ("none", "No review date"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.overdue_for_review()
+        if self.value() == "soon":
+            return queryset.review_due_soon()
+        if self.value() == "none":
+            return queryset.filter(next_review_due__isnull=True)
+        return queryset
+
+
 @admin.register(Opportunity)
 class OpportunityAdmin(admin.ModelAdmin):
     # Few columns, so the table fits beside the admin's navigation and filters on a laptop;
     # how often and who can take part are filters instead.
-    list_display = ["title", "kind", "status", "lay_partner_places", "programme", "closing_date"]
+    list_display = [
+        "title", "kind", "status", "lay_partner_places", "programme", "review_due",
+    ]
     list_filter = [
-        "status", "kind", NeedsLayPartnersFilter, "programme", "frequency", "audience",
-        "on_site", "online", "from_home",
+        "status", ReviewFilter, "kind", NeedsLayPartnersFilter, "programme", "frequency",
+        "audience", "on_site", "online", "from_home", "next_steps",
     ]
     list_select_related = ["programme"]
     search_fields = ["title", "summary", "description", "programme__name"]
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["programme"]
+    autocomplete_fields = ["programme", "site"]
     inlines = [MeetingInline]
     actions = ["open_selected", "close_selected"]
     save_on_top = True
@@ -122,6 +158,7 @@ class OpportunityAdmin(admin.ModelAdmin):
         (None, {"fields": ["title", "slug", "programme", "kind", "status", "opened_at",
                            "closing_date"]}),
         ("What it is", {"fields": ["summary", "description", "what_you_would_do"]}),
+        ("What happens next", {"fields": ["next_steps"]}),
         (
             "How easy it is to read",
             {"fields": ["content_health"],
@@ -129,8 +166,11 @@ class OpportunityAdmin(admin.ModelAdmin):
         ),
         (
             "Commitment",
-            {"fields": ["frequency", "when", "on_site", "online", "from_home", "location",
-                        "preparation"]},
+            {"fields": ["frequency", "when", "on_site", "online", "from_home", "site",
+                        "location", "meeting_day", "meeting_time", "meeting_length",
+                        "preparation"],
+             "description": "Only what the trust has said: leave a box blank and the page "
+             "says 'to be confirmed'."},
         ),
         ("Who can take part", {"fields": ["audience", "minimum_age"]}),
         (
@@ -141,6 +181,8 @@ class OpportunityAdmin(admin.ModelAdmin):
         ("Payment and expenses", {"fields": ["involvement_payment", "expenses"]}),
         ("Contact", {"fields": ["contact_name", "contact_email", "contact_phone"]}),
         ("Listing", {"fields": ["position"]}),
+        ("Review", {"fields": ["last_reviewed", "next_review_due"],
+                    "description": "Shown at the foot of the page, as on NHS.UK."}),
     ]
 
     readonly_fields = ["lay_partners_joined", "opened_at", "content_health"]
@@ -172,6 +214,11 @@ class OpportunityAdmin(admin.ModelAdmin):
     def lay_partners_joined(self, opportunity):
         if not opportunity.is_lay_partner_role:
             return "Not a lay partner role."
+        if not opportunity.lay_partners_counted:
+            return (
+                f"{opportunity.joined_through_portal} joined through the portal; the number "
+                f"already in post is not known (target {opportunity.lay_partner_target})"
+            )
         return (
             f"{opportunity.lay_partners_filled} of {opportunity.lay_partner_target} "
             f"({opportunity.lay_partners_in_post} already in post, "
@@ -182,7 +229,18 @@ class OpportunityAdmin(admin.ModelAdmin):
     def lay_partner_places(self, opportunity):
         if not opportunity.is_lay_partner_role:
             return "–"
+        if not opportunity.lay_partners_counted:
+            return f"{opportunity.joined_through_portal} joined, others not known"
         return f"{opportunity.lay_partners_filled} of {opportunity.lay_partner_target}"
+
+    @admin.display(description="Next review due", ordering="next_review_due")
+    def review_due(self, opportunity):
+        if opportunity.next_review_due is None:
+            return "No date"
+        due = date_format(opportunity.next_review_due, "j M Y")
+        if opportunity.is_overdue_for_review:
+            return format_html('<strong>Overdue</strong><span class="eoi-sub">{}</span>', due)
+        return due
 
     @admin.action(description="Open the selected opportunities to the public")
     def open_selected(self, request, queryset):
@@ -227,10 +285,10 @@ class MeetingAdmin(LabelledInputsMixin, admin.ModelAdmin):
         "meeting", "when", "place", "places", "public_registration", "is_example",
     ]
     list_filter = [WhenFilter, "kind", "public_registration", "is_online", "is_example"]
-    list_select_related = ["opportunity"]
-    search_fields = ["title", "opportunity__title", "location"]
+    list_select_related = ["opportunity", "site"]
+    search_fields = ["title", "opportunity__title", "location", "site__name"]
     date_hierarchy = "starts_at"
-    autocomplete_fields = ["opportunity"]
+    autocomplete_fields = ["opportunity", "site"]
 
     class Media:
         css = {"all": ["admin/portal.css"]}

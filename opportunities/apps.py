@@ -17,10 +17,11 @@ class OpportunitiesConfig(AppConfig):
             Opportunity,
             Programme,
             SearchSynonym,
+            Site,
         )
 
         # Everything the public pages show of this app: stored pages go when any of it changes.
         # Synonyms change what a search finds, so a kept search page would be out of date.
-        forget_when_changed(Programme, Opportunity, Meeting, GlossaryTerm, SearchSynonym)
+        forget_when_changed(Programme, Opportunity, Meeting, GlossaryTerm, SearchSynonym, Site)
         # "You said, we did" shows on its own pages, the home page and opportunity pages.
         forget_when_changed(ImpactRecord, ImpactUpdate, NamedLayPartner)

@@ -13,7 +13,9 @@ QuerySets here annotate with whatever was registered: `MeetingQuerySet.with_plac
 `OpportunityQuerySet.with_lay_partner_counts()`. With nothing registered, every count is 0.
 """
 
+import datetime
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQueryField, SearchRank, SearchVector
@@ -22,6 +24,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import BooleanField, F, Func, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -89,6 +92,36 @@ class Programme(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Site(models.Model):
+    """One of the trust's hospitals or other places where meetings and events are held.
+
+    A trust has several: an opportunity or a meeting names its site, so nobody is left to
+    guess which hospital "at the hospital" meant. Without a site, pages say the place is to be
+    confirmed."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    address = models.TextField(help_text="The postal address, one line per line.")
+    directions = models.TextField(
+        "map and directions",
+        blank=True,
+        help_text="Optional: how to get there, where to go once inside, or a link to a map.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers are listed first."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def address_lines(self):
+        return [line.strip() for line in self.address.splitlines() if line.strip()]
 
 
 SEARCH_CONFIG = "english"
@@ -179,10 +212,26 @@ class OpportunityQuerySet(models.QuerySet):
         return self.annotate(joined_count=counted("joined_count"))
 
     def needing_lay_partners(self):
+        """Lay partner roles below their target. A role whose lay partners in post the trust
+        has not counted counts as still needing them until those who joined here meet it."""
         return (
             self.with_lay_partner_counts()
             .filter(kind=Opportunity.Kind.LAY_PARTNER)
-            .filter(lay_partner_target__gt=F("lay_partners_in_post") + F("joined_count"))
+            .filter(
+                lay_partner_target__gt=Coalesce("lay_partners_in_post", 0) + F("joined_count")
+            )
+        )
+
+    def overdue_for_review(self, today=None):
+        """Pages whose next review date has passed: staff should check them against what the
+        trust says now."""
+        return self.filter(next_review_due__lt=today or timezone.localdate())
+
+    def review_due_soon(self, days=30, today=None):
+        today = today or timezone.localdate()
+        return self.filter(
+            next_review_due__gte=today,
+            next_review_due__lte=today + datetime.timedelta(days=days),
         )
 
     def search(self, text):
@@ -223,8 +272,13 @@ class OpportunityQuerySet(models.QuerySet):
         return self.filter(query)
 
     def for_people(self, audience):
-        """Opportunities a group of people (adults or young people) can join."""
-        return self.filter(audience__in=[audience, Opportunity.Audience.EVERYONE])
+        """Opportunities a group of people (adults or young people) can join, or may: where
+        the trust has not said who can take part, nobody is ruled out."""
+        return self.filter(
+            audience__in=[
+                audience, Opportunity.Audience.EVERYONE, Opportunity.Audience.TO_BE_CONFIRMED
+            ]
+        )
 
     def where(self, places):
         """Opportunities that can be done in any of the given ways (on site, online, from home)."""
@@ -232,6 +286,17 @@ class OpportunityQuerySet(models.QuerySet):
         for place in places:
             query |= Q(**{place: True})
         return self.filter(query)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing that happens after someone says they want to take part."""
+
+    title: str
+    text: str
+
+
+TO_BE_CONFIRMED = "To be confirmed"
 
 
 class Opportunity(models.Model):
@@ -254,6 +319,8 @@ class Opportunity(models.Model):
         QUARTERLY = "quarterly", "Every 3 months"
         OCCASIONAL = "occasional", "Now and then"
         ONE_OFF = "one_off", "One-off events"
+        # Events the trust holds again and again, without a schedule it has published.
+        REGULAR = "regular", "Regular events"
         # The trust's page often gives no schedule; saying so beats guessing.
         TO_BE_AGREED = "to_be_agreed", "To be agreed"
 
@@ -261,10 +328,34 @@ class Opportunity(models.Model):
         ADULTS = "adults", "Adults"
         YOUNG_PEOPLE = "young_people", "Young people"
         EVERYONE = "everyone", "Adults and young people"
+        # The trust has not said: pages say "to be confirmed" and nobody is turned away.
+        TO_BE_CONFIRMED = "", "To be confirmed"
 
-    # The three ways to take part, as the list page's "where" filter names them.
+    class NextSteps(models.TextChoices):
+        """What happens after someone says they want to take part: one route per opportunity,
+        said the same way on its page, the confirmation page and the confirmation email
+        (`Opportunity.next_steps`)."""
+
+        BRIEFING_AND_TASTER = (
+            "briefing_and_taster",
+            "We contact you, then a briefing meeting and a no-obligation taster meeting",
+        )
+        WELCOME = "welcome", "We contact you to welcome you and say how the group works"
+        CONTACT = "contact", "We contact you to tell you more"
+        REGISTER = "register", "Register for a date (or ask to be told when the next one is)"
+
+    # The route each kind takes unless staff choose another.
+    ROUTE_BY_KIND = {
+        Kind.LAY_PARTNER: NextSteps.BRIEFING_AND_TASTER,
+        Kind.REFERENCE_GROUP: NextSteps.WELCOME,
+        Kind.PROJECT_GROUP: NextSteps.CONTACT,
+        Kind.EVENT: NextSteps.REGISTER,
+    }
+
+    # The three ways to take part, as the list page's "where" filter names them. "In person",
+    # not "at the hospital": the trust has several, and the site is named when it is known.
     PLACES = {
-        "on_site": "At the hospital",
+        "on_site": "In person",
         "online": "Online",
         "from_home": "From home, by email",
     }
@@ -290,18 +381,56 @@ class Opportunity(models.Model):
         blank=True,
         help_text="When it happens, in words, for example 'Tuesday mornings'.",
     )
-    on_site = models.BooleanField("at the hospital", default=False)
+    on_site = models.BooleanField("in person", default=False)
     online = models.BooleanField(default=False)
     from_home = models.BooleanField("from home, by email", default=False)
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opportunities",
+        help_text="Which of our sites, for opportunities in person. Leave blank while it is "
+        "not known: the page says the place is to be confirmed.",
+    )
     location = models.CharField(
         max_length=200, blank=True, help_text="Where meetings are held, if on site."
+    )
+    meeting_day = models.CharField(
+        "day",
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="The day meetings are held, for example 'Tuesday'. Blank shows 'to be "
+        "confirmed'.",
+    )
+    meeting_time = models.CharField(
+        "time",
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="The time meetings are held, for example 'Mornings' or '10am to 12 noon'. "
+        "Blank shows 'to be confirmed'.",
+    )
+    meeting_length = models.CharField(
+        "how long",
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="How long a meeting lasts, for example '2 hours'. Blank shows 'to be "
+        "confirmed'.",
     )
     preparation = models.TextField(
         "preparation expected", blank=True, help_text="Reading or work expected before meetings."
     )
 
     audience = models.CharField(
-        "who can take part", max_length=20, choices=Audience.choices, default=Audience.ADULTS
+        "who can take part",
+        max_length=20,
+        choices=Audience.choices,
+        default=Audience.ADULTS,
+        blank=True,
+        help_text="Leave as 'To be confirmed' unless the trust has said who can take part.",
     )
     minimum_age = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(8), MaxValueValidator(25)]
@@ -316,7 +445,10 @@ class Opportunity(models.Model):
     lay_partners_in_post = models.PositiveSmallIntegerField(
         "lay partners already in post",
         default=0,
-        help_text="Lay partners recruited before the portal, or outside it.",
+        null=True,
+        blank=True,
+        help_text="Lay partners recruited before the portal, or outside it. Leave blank if "
+        "the number is not known: the page then shows no count of places filled.",
     )
 
     involvement_payment = models.CharField(
@@ -329,6 +461,27 @@ class Opportunity(models.Model):
         blank=True, help_text="Leave blank to use the programme's, or the involvement team's."
     )
     contact_phone = models.CharField(max_length=40, blank=True)
+
+    next_steps = models.CharField(
+        "what happens next",
+        max_length=30,
+        choices=NextSteps.choices,
+        blank=True,
+        default="",
+        help_text="The steps shown on the page, the confirmation page and the email. Leave "
+        "blank for the usual steps for its type: lay partner roles a briefing and a taster "
+        "meeting, reference groups a welcome, project groups a call, events registering "
+        "for a date.",
+    )
+    last_reviewed = models.DateField(
+        "page last reviewed",
+        null=True,
+        blank=True,
+        help_text="When someone last checked this page against what the trust says.",
+    )
+    next_review_due = models.DateField(
+        null=True, blank=True, help_text="When this page should next be checked."
+    )
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # When the status last became "open" from anything else (set by `save()` and by
@@ -359,6 +512,8 @@ class Opportunity(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        if not self.next_steps:
+            self.next_steps = self.ROUTE_BY_KIND.get(self.kind, self.NextSteps.CONTACT)
         was = getattr(self, "_status_in_database", None)
         if was is self._UNREAD:
             was = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
@@ -386,9 +541,20 @@ class Opportunity(models.Model):
         return instance
 
     def clean(self):
+        # With none of in person, online or from home ticked, the page says where is "to be
+        # confirmed": better than a guess.
         errors = {}
-        if not (self.on_site or self.online or self.from_home):
-            errors["on_site"] = "Say where people take part: at the hospital, online or from home."
+        if self.site_id and not self.on_site:
+            errors["site"] = (
+                "Tick 'in person' for an opportunity held at a site, or clear the site."
+            )
+        if self.minimum_age and not self.audience:
+            errors["minimum_age"] = "Say who can take part before giving a minimum age."
+        if (
+            self.last_reviewed and self.next_review_due
+            and self.next_review_due <= self.last_reviewed
+        ):
+            errors["next_review_due"] = "The next review must be after the last review."
         if self.audience == self.Audience.ADULTS and self.minimum_age and self.minimum_age < 18:
             errors["minimum_age"] = "An adults-only opportunity cannot have a minimum age under 18."
         if errors:
@@ -423,6 +589,47 @@ class Opportunity(models.Model):
         return [label for field, label in self.PLACES.items() if getattr(self, field)]
 
     @property
+    def where(self):
+        """Where people take part, in words, naming the site when it is known: "In person at
+        St Mary's Hospital", "In person: place to be confirmed", "From home, by email".
+        "To be confirmed" when the trust has not said."""
+        ways = []
+        if self.on_site:
+            ways.append(
+                f"In person at {self.site.name}" if self.site_id
+                else "In person: place to be confirmed"
+            )
+        if self.online:
+            ways.append(self.PLACES["online"])
+        if self.from_home:
+            ways.append(self.PLACES["from_home"])
+        return ways or [TO_BE_CONFIRMED]
+
+    @property
+    def has_regular_meetings(self):
+        """Whether it meets on a pattern (in person or online), so day, time and length
+        apply. An event's own dates say when each one is."""
+        return (self.on_site or self.online) and self.kind != self.Kind.EVENT
+
+    @property
+    def schedule(self):
+        """Day, time and how long, each "To be confirmed" until staff give it."""
+        return [
+            ("Day", self.meeting_day or TO_BE_CONFIRMED),
+            ("Time", self.meeting_time or TO_BE_CONFIRMED),
+            ("How long", self.meeting_length or TO_BE_CONFIRMED),
+        ]
+
+    @property
+    def who_can_take_part(self):
+        if not self.audience:
+            return TO_BE_CONFIRMED
+        label = self.get_audience_display()
+        if self.minimum_age:
+            return f"{label}, aged {self.minimum_age} or over"
+        return label
+
+    @property
     def joined_through_portal(self):
         # Annotated by with_lay_partner_counts() on list pages; one query otherwise.
         count = getattr(self, "joined_count", None)
@@ -431,12 +638,92 @@ class Opportunity(models.Model):
         return count
 
     @property
+    def lay_partners_counted(self):
+        """Whether the trust has said how many lay partners are already in post. Without
+        that, no count of places filled is shown: only the target."""
+        return self.lay_partners_in_post is not None
+
+    @property
     def lay_partners_filled(self):
+        """Places filled, or None when the trust has not said how many are in post."""
+        if not self.lay_partners_counted:
+            return None
         return self.lay_partners_in_post + self.joined_through_portal
 
     @property
     def lay_partners_needed(self):
+        if not self.lay_partners_counted:
+            return None
         return max(self.lay_partner_target - self.lay_partners_filled, 0)
+
+    # What happens next -----------------------------------------------------------------------
+
+    @property
+    def route(self):
+        return self.next_steps or self.ROUTE_BY_KIND.get(self.kind, self.NextSteps.CONTACT)
+
+    @property
+    def takes_registrations(self):
+        """Events: people register for a date (or ask to hear about the next one) instead of
+        sending an expression of interest."""
+        return self.route == self.NextSteps.REGISTER
+
+    @property
+    def steps(self):
+        """What happens after someone says they want to take part, in order: the one place
+        the opportunity's page, the confirmation page and the confirmation email read it
+        from (templates/includes/next_steps.html and its text twin)."""
+        route = self.route
+        if route == self.NextSteps.BRIEFING_AND_TASTER:
+            return [
+                Step("We contact you", "Someone from the team will contact you to talk it "
+                     "through and answer your questions."),
+                Step("A briefing meeting", "We explain the project and the group, and what it "
+                     "would ask of you: when and where it meets, how often, and what "
+                     "preparation is expected."),
+                Step("A taster meeting", "You come to a meeting of the group to see what it "
+                     "is like. There is no obligation to join."),
+            ]
+        if route == self.NextSteps.WELCOME:
+            return [
+                Step("A welcome", "Someone from the team will contact you to welcome you to "
+                     "the group and answer your questions."),
+                Step("How the group works", self._how_the_group_works()),
+            ]
+        if route == self.NextSteps.REGISTER:
+            return [
+                Step("Register for a date", "Choose a date and register for it. If no date "
+                     "is set yet, ask us to tell you when the next one is."),
+                Step("We confirm your place", "We confirm your place, with the date, time "
+                     "and place."),
+                Step("Come to the event", "If you cannot come after all, tell us, so "
+                     "someone else can have your place."),
+            ]
+        return [
+            Step("We contact you", "Someone from the team will contact you to tell you more "
+                 "about what it involves and answer your questions."),
+            Step("You decide", "If it is right for you, you take part. There is no "
+                 "obligation."),
+        ]
+
+    def _how_the_group_works(self):
+        """From the opportunity's own fields, never made up: where, how often and when."""
+        where = [way[0].lower() + way[1:] for way in self.where if way != TO_BE_CONFIRMED]
+        parts = [f"You take part {' and '.join(where)}." if where
+                 else "Where you take part is to be confirmed."]
+        if self.frequency and self.frequency != self.Frequency.TO_BE_AGREED:
+            parts.append(f"How often: {self.get_frequency_display().lower()}.")
+        else:
+            parts.append("How often: to be agreed.")
+        if self.when:
+            parts.append(self.when)
+        return " ".join(parts)
+
+    # Review ----------------------------------------------------------------------------------
+
+    @property
+    def is_overdue_for_review(self):
+        return bool(self.next_review_due and self.next_review_due < timezone.localdate())
 
     @property
     def open_to_young_people(self):
@@ -522,8 +809,18 @@ class Meeting(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     is_online = models.BooleanField("online", default=False)
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        help_text="Which of our sites, for meetings in person.",
+    )
     location = models.CharField(
-        max_length=300, blank=True, help_text="The place, for meetings at the hospital."
+        max_length=300,
+        blank=True,
+        help_text="The room or place, for meetings in person, for example 'Meeting room 1'.",
     )
     joining_details = models.TextField(
         blank=True,
@@ -555,8 +852,8 @@ class Meeting(models.Model):
         errors = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = "The end must be after the start."
-        if not self.is_online and not self.location:
-            errors["location"] = "Enter where the meeting is, or tick 'online'."
+        if not self.is_online and not (self.site_id or self.location):
+            errors["location"] = "Choose the site or enter where the meeting is, or tick 'online'."
         if errors:
             raise ValidationError(errors)
 
@@ -580,8 +877,26 @@ class Meeting(models.Model):
 
     @property
     def place(self):
-        """Where, as the public may see it: never the online joining details."""
-        return "Online" if self.is_online else self.location
+        """Where, as the public may see it: never the online joining details. The room, then
+        the site ("Meeting room 1, St Mary's Hospital")."""
+        if self.is_online:
+            return "Online"
+        parts = [self.location] if self.location else []
+        if self.site_id and self.site.name not in self.location:
+            parts.append(self.site.name)
+        return ", ".join(parts) or TO_BE_CONFIRMED
+
+    @property
+    def length(self):
+        """How long it lasts, in words: "2 hours", "1 hour 30 minutes"."""
+        minutes = int((self.ends_at - self.starts_at).total_seconds() // 60)
+        hours, minutes = divmod(minutes, 60)
+        parts = []
+        if hours:
+            parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+        if minutes:
+            parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        return " ".join(parts)
 
     def places_taken(self):
         """Counted by `with_places()` in the same query when the meeting came from one (so as

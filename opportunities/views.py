@@ -26,7 +26,7 @@ def home(request):
     counts.update(
         Opportunity.objects.open().order_by().values_list("kind").annotate(Count("pk"))
     )
-    events = Meeting.objects.public_events().upcoming().select_related("opportunity")[:3]
+    events = Meeting.objects.public_events().upcoming().select_related("opportunity", "site")[:3]
     changes = ImpactRecord.objects.published().newest_first()[:LATEST_CHANGES]
     return render(
         request,
@@ -40,7 +40,8 @@ def home(request):
 def events(request):
     """Upcoming events anyone can register for, soonest first."""
     meetings = (
-        Meeting.objects.public_events().upcoming().with_places().select_related("opportunity")
+        Meeting.objects.public_events().upcoming().with_places()
+        .select_related("opportunity", "site")
     )
     return render(
         request, "opportunities/events.html", {"events": meetings, "glossary": Glossary.load()}
@@ -59,7 +60,7 @@ def event_calendar(request, pk):
     """One public event's calendar file. Briefing and taster invitations carry theirs by
     email, with the joining details; a public file never has them."""
     meeting = get_object_or_404(
-        Meeting.objects.public_events().select_related("opportunity"), pk=pk
+        Meeting.objects.public_events().select_related("opportunity", "site"), pk=pk
     )
     day = timezone.localtime(meeting.starts_at)
     return _calendar_response(
@@ -71,7 +72,7 @@ def event_calendar(request, pk):
 @cache_public_page
 def events_feed(request):
     """A calendar people can subscribe to: every upcoming public event."""
-    meetings = Meeting.objects.public_events().upcoming().select_related("opportunity")
+    meetings = Meeting.objects.public_events().upcoming().select_related("opportunity", "site")
     return _calendar_response(
         ics.events_feed(meetings, f"{settings.TRUST_NAME}: events"), "events.ics"
     )
@@ -90,7 +91,9 @@ def opportunity_list(request):
         # everything under an error would read as the search's results.
         opportunities = Opportunity.objects.none()
     else:
-        opportunities = filters.filter(Opportunity.objects.open()).select_related("programme")
+        opportunities = filters.filter(Opportunity.objects.open()).select_related(
+            "programme", "site"
+        )
     page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
     response = render(
         request,
@@ -134,11 +137,11 @@ def opportunity_detail(request, slug):
     opportunity = get_object_or_404(
         Opportunity.objects.visible_to(request.user)
         .with_lay_partner_counts()
-        .select_related("programme")
+        .select_related("programme", "site")
         .prefetch_related(
             Prefetch(
                 "meetings",
-                queryset=Meeting.objects.upcoming().with_places(),
+                queryset=Meeting.objects.upcoming().with_places().select_related("site"),
                 to_attr="upcoming_meetings",
             )
         ),
@@ -163,6 +166,10 @@ def opportunity_detail(request, slug):
             "contact": opportunity.contact(),
             "changes": ImpactRecord.objects.published().about(opportunity)
             .newest_first()[:LATEST_CHANGES],
+            "registration_dates": [
+                meeting for meeting in opportunity.upcoming_meetings
+                if meeting.public_registration
+            ],
         },
     )
 

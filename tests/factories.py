@@ -8,7 +8,7 @@ from django.utils import timezone
 from applications.equality import EqualityResponse
 from applications.models import ExpressionOfInterest
 from involvement.models import PrivacyNotice
-from opportunities.models import GlossaryTerm, ImpactRecord, Meeting, Opportunity, Programme
+from opportunities.models import GlossaryTerm, ImpactRecord, Meeting, Opportunity, Programme, Site
 
 
 class ProgrammeFactory(factory.django.DjangoModelFactory):
@@ -18,6 +18,15 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Programme {n}")
     slug = factory.Sequence(lambda n: f"programme-{n}")
     summary = "A strand of the trust's work."
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+
+    name = factory.Sequence(lambda n: f"Hospital {n}")
+    slug = factory.Sequence(lambda n: f"hospital-{n}")
+    address = "Praed Street\nLondon\nW2 1NY"
 
 
 class OpportunityFactory(factory.django.DjangoModelFactory):

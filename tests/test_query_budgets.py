@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from applications.models import Booking, ExpressionOfInterest, StaffNote
+from applications.models import Booking, ExpressionOfInterest, NextDateRequest, StaffNote
 from opportunities.models import Meeting, Opportunity
 from tests.factories import (
     ExpressionOfInterestFactory,
@@ -25,6 +25,7 @@ from tests.factories import (
     OpportunityFactory,
     PrivacyNoticeFactory,
     ProgrammeFactory,
+    SiteFactory,
 )
 from tests.public_forms import answer_questions, interest_answers
 
@@ -42,16 +43,24 @@ def build(size):
     group = Group.objects.create(name=f"Group {size}")
     for user in staff:
         user.groups.add(group)
+    # An event with no date yet, and the people waiting to hear when it has one.
+    undated = OpportunityFactory(programme=programmes[0], kind=Opportunity.Kind.EVENT)
+    for n in range(size):
+        NextDateRequest.objects.create(
+            opportunity=undated, full_name=f"Person {n}", email=f"waiting{n}@example.com",
+            privacy_notice_version="2026-11",
+        )
     for n in range(size):
         programme = programmes[n % len(programmes)]
         programme.leads.add(staff[n])
+        site = SiteFactory()
         for kind in Opportunity.Kind.values:
             opportunity = OpportunityFactory(
                 programme=programme, kind=kind, lay_partner_target=2,
-                summary="Join our steering group.",
+                summary="Join our steering group.", site=site,
             )
             meeting = MeetingFactory(
-                opportunity=opportunity, capacity=10, public_registration=True,
+                opportunity=opportunity, capacity=10, public_registration=True, site=site,
                 kind=Meeting.Kind.EVENT if kind == "event" else Meeting.Kind.BRIEFING,
             )
             expression = ExpressionOfInterestFactory(
@@ -80,6 +89,8 @@ def build(size):
         "opportunity": opportunity, "event": event, "expression": expression,
         "booking": booking, "alert": alert, "pending_alert": pending_alert,
         "impact_record": opportunity.impact_records.first(),
+        "undated": undated,
+        "next_date_request": NextDateRequest.objects.filter(opportunity=undated).first(),
     }
 
 
@@ -217,6 +228,15 @@ PUBLIC_PAGES = {
         lambda client, rows: _sent_session(
             client, "sent_expression", rows["expression"].reference),
     ),
+    # The event, then whether it has a date to register for instead.
+    "applications:next_date": (2, lambda rows: reverse(
+        "applications:next_date", args=[rows["undated"].slug]), None),
+    "applications:next_date_sent": (
+        2,
+        lambda rows: reverse("applications:next_date_sent", args=[rows["undated"].slug]),
+        lambda client, rows: _sent_session(
+            client, "sent_next_date", str(rows["next_date_request"].submission_key)),
+    ),
     "applications:registration_sent": (
         3,
         lambda rows: reverse("applications:registration_sent", args=[rows["event"].pk]),
@@ -321,6 +341,7 @@ ADMIN_CHANGELISTS = {
     "applications.ExpressionOfInterest": 7,
     "applications.ExpressionViewing": 6,
     "applications.AlertSubscription": 7,
+    "applications.NextDateRequest": 6,
     "applications.PersonalDataRequest": 7,
     # The member of staff's own email preferences, one form, not a list.
     "applications.StaffEmailPreferences": 4,
@@ -331,6 +352,7 @@ ADMIN_CHANGELISTS = {
     "opportunities.GlossaryTerm": 5,
     "opportunities.SearchSynonym": 5,
     "opportunities.ImpactRecord": 6,
+    "opportunities.Site": 5,
 }
 
 

@@ -108,7 +108,7 @@ class BookingInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         self.request = request
-        return super().get_queryset(request).select_related("meeting__opportunity")
+        return super().get_queryset(request).select_related("meeting__opportunity", "meeting__site")
 
     # Bookings are seen and acted on with the expression's own permissions: the staff groups
     # hold none on bookings themselves.

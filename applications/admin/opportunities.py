@@ -19,7 +19,7 @@ from opportunities.admin import MeetingAdmin, OpportunityAdmin
 from opportunities.models import Meeting, Opportunity
 
 from .. import updates
-from ..models import ExpressionOfInterest
+from ..models import ExpressionOfInterest, NextDateRequest
 from . import register
 from .inlines import MeetingBookingInline
 
@@ -131,3 +131,30 @@ admin.site.unregister(Meeting)
 admin.site.register(Meeting, MeetingWithBookingsAdmin)
 admin.site.unregister(Opportunity)
 admin.site.register(Opportunity, OpportunityWithExpressionsAdmin)
+
+
+@admin.register(NextDateRequest)
+class NextDateRequestAdmin(admin.ModelAdmin):
+    """People who asked to hear when an event with no date has its next one. Programme leads
+    see only their programmes' events, as with expressions of interest."""
+
+    list_display = ["full_name", "opportunity", "email", "phone", "created_at", "told_at"]
+    list_filter = [("told_at", admin.EmptyFieldListFilter), "opportunity"]
+    list_select_related = ["opportunity"]
+    search_fields = ["full_name", "email", "phone"]
+    fields = [
+        "opportunity", "full_name", "email", "phone", "created_at", "told_at",
+        "privacy_notice_version",
+    ]
+    readonly_fields = ["opportunity", "created_at", "privacy_notice_version"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser or user.has_perm("applications.view_all_expressions"):
+            return queryset
+        return queryset.filter(opportunity__programme__leads=user)
+
+    def has_add_permission(self, request):
+        # People ask on the event's page; staff record a phone request there too.
+        return False

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from applications.models import ExpressionOfInterest
 from applications.tasks import queue_expression_emails, send_expression_emails
+from opportunities.models import Opportunity
 from tests.factories import ExpressionOfInterestFactory, OpportunityFactory
 
 
@@ -43,6 +44,7 @@ def by_recipient(outbox, address):
 @pytest.fixture
 def opportunity():
     return OpportunityFactory(
+        kind=Opportunity.Kind.LAY_PARTNER,  # the briefing and taster route
         title="Maternity voices group",
         programme__name="Women's and children's services",
         contact_name="Priya Shah",
@@ -129,9 +131,10 @@ def test_the_confirmation_says_what_happens_next_in_plain_english(opportunity, m
     text = confirmation.body
     assert "Dear Siobhán O'Brien," in text  # plain text is not HTML-escaped
     assert f"Your reference is {expression.reference}" in text
-    assert "Someone from the team will contact you by phone" in text
+    assert "We will contact you by phone" in text
     assert "briefing meeting" in text
-    assert "taster meeting. There is no obligation to join" in text
+    assert "A taster meeting. You come to a meeting of the group to see what it is like. " \
+        "There is no obligation to join." in text
     assert "withdraw at any time" in text
     assert "Check or withdraw your expression of interest" in text
     assert "This link works for 180 days" in text
@@ -142,7 +145,7 @@ def test_the_confirmation_says_what_happens_next_in_plain_english(opportunity, m
 
     html = html_of(confirmation)
     assert "Dear Siobhán O&#x27;Brien," in html
-    assert "Someone from the team will contact you by phone" in html
+    assert "We will contact you by phone" in html
     assert "Check or withdraw your expression of interest</a>" in html
     assert '<html lang="en">' in html
     assert "<title>We have your expression of interest – Anytown Hospitals NHS Foundation Trust" \

@@ -257,8 +257,10 @@ def test_the_rate_limit_counts_interest_forms_and_registrations_together(
     client, event, settings, queued
 ):
     settings.EXPRESSION_RATE_LIMIT = 2
+    # Events take registrations only, so the interest form is for another opportunity.
+    group = OpportunityFactory(kind=Opportunity.Kind.REFERENCE_GROUP)
     send_interest(
-        client, event.opportunity,
+        client, group,
         answers(preferred_contact="email", connections=["patient"], why_interested="To help."),
     )
     client.post(form_url(event), answers())

@@ -30,7 +30,9 @@ def form_url(opportunity, step=None):
 
 @pytest.fixture
 def opportunity():
-    return OpportunityFactory(title="Patient flow", slug="patient-flow")
+    return OpportunityFactory(
+        title="Patient flow", slug="patient-flow", kind=Opportunity.Kind.LAY_PARTNER
+    )
 
 
 @pytest.fixture

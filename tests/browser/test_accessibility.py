@@ -236,8 +236,16 @@ def test_without_javascript_every_question_page_back_link_and_change_link_works(
 def test_the_question_pages_of_the_trusts_forms_have_no_violations(
     live_server, desktop, trust_content
 ):
-    """An adults' opportunity of the trust's own, on a desktop: the age it cannot take is
-    refused on its page, and the pages for under-16s and "Other" are never asked."""
+    """An adults' opportunity, on a desktop: the age it cannot take is refused on its page,
+    and the pages for under-16s and "Other" are never asked. (The trust's own content says who
+    can take part only for its young people's roles, so this one is made here.)"""
+    from opportunities.models import Opportunity
+    from tests.factories import OpportunityFactory
+
+    OpportunityFactory(
+        slug="adults-only", title="Adults' reference group",
+        audience=Opportunity.Audience.ADULTS,
+    )
     adults = [
         ("Tell us you are interested", _fill("Full name", "Amara Okafor", exact=True), False),
         ("How would you like us to contact you?",
@@ -246,7 +254,7 @@ def test_the_question_pages_of_the_trusts_forms_have_no_violations(
         ("How old are you?", _fill("16 to 17"), False),
     ]
     desktop.goto(live_server.url + reverse("applications:express_interest",
-                                           args=["patient-flow"]))
+                                           args=["adults-only"]))
     for title, answer, _required in adults:
         assert desktop.title().startswith(title)
         answer(desktop)
@@ -254,11 +262,11 @@ def test_the_question_pages_of_the_trusts_forms_have_no_violations(
     assert desktop.title().startswith("Error: How old are you?")
     assert "This opportunity is for adults aged 18 or over" in desktop.locator(
         ".nhsuk-error-summary").inner_text()
-    assert_no_violations(desktop, "patient-flow: an age it cannot take")
+    assert_no_violations(desktop, "adults only: an age it cannot take")
     _fill("25 to 64")(desktop)
     desktop.get_by_role("button", name="Continue").click()
     assert desktop.title().startswith("How are you connected to the trust?")
-    assert_no_violations(desktop, "patient-flow: connection, on a desktop")
+    assert_no_violations(desktop, "adults only: connection, on a desktop")
 
 
 def test_the_confirmation_and_manage_pages_have_no_violations(live_server, phone, trust_content):

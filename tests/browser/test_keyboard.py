@@ -206,7 +206,7 @@ def test_the_keyboard_alone_sends_an_expression_of_interest_and_fixes_a_mistake(
 
     page.keyboard.press("ControlOrMeta+A")
     page.keyboard.type("an.nguyen@example.com")
-    assert page.get_by_label("Email address").input_value() == "an.nguyen@example.com"
+    assert page.get_by_label("Email address", exact=True).input_value() == "an.nguyen@example.com"
     continue_by_keyboard(page)
     answer_by_keyboard(page, start_at="age")
 

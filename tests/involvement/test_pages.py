@@ -86,8 +86,12 @@ def test_home_shows_why_the_ways_in_and_how_it_works(client, settings):
     assert "2 roles open now" in html
     assert "Join a group" in html
     assert "Come to an event" in html
-    assert "A taster meeting." in html
-    assert "no obligation" in html
+    # How it works, by kind: the lay partner process is promised to lay partners only.
+    assert "<strong>Lay partner roles:</strong> we contact you, then you have a briefing " \
+        "meeting, and you can come to a taster meeting with no obligation to join." in html
+    assert "<strong>Reference groups:</strong> we contact you to welcome you" in html
+    assert "<strong>Events:</strong> you register for a date. If there is no date yet, you " \
+        "can ask us to tell you when the next one is." in html
     # The NHS organisation header splits the name at its descriptor.
     assert '<span class="nhsuk-header__organisation-name">Anytown Hospitals</span>' in html
     assert "NHS Trust</span>" in html

@@ -1,5 +1,9 @@
+import datetime
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from opportunities.models import Opportunity, SearchSynonym
 from tests.factories import (
@@ -7,20 +11,24 @@ from tests.factories import (
     MeetingFactory,
     OpportunityFactory,
     ProgrammeFactory,
+    SiteFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("model", ["programme", "opportunity", "meeting", "glossaryterm"])
+@pytest.mark.parametrize(
+    "model", ["programme", "opportunity", "meeting", "glossaryterm", "site"]
+)
 @pytest.mark.parametrize("rows", [1, 30])
 def test_changelists_render_with_a_fixed_number_of_queries(
     staff_client, django_assert_max_num_queries, model, rows
 ):
     programmes = ProgrammeFactory.create_batch(3)
     for n in range(rows):
-        opportunity = OpportunityFactory(programme=programmes[n % 3])
-        MeetingFactory(opportunity=opportunity)
+        site = SiteFactory()
+        opportunity = OpportunityFactory(programme=programmes[n % 3], site=site)
+        MeetingFactory(opportunity=opportunity, site=site)
         GlossaryTermFactory()
 
     with django_assert_max_num_queries(12):
@@ -73,23 +81,51 @@ def test_staff_can_add_an_opportunity_that_starts_as_a_draft(staff_client):
     assert opportunity not in Opportunity.objects.public()
 
 
-def test_an_opportunity_with_no_way_to_take_part_is_refused(staff_client):
+def test_an_opportunity_whose_place_the_trust_has_not_given_says_to_be_confirmed(
+    staff_client,
+):
+    # Before, the admin insisted on a place; a guess is worse than "to be confirmed".
     programme = ProgrammeFactory()
 
     response = staff_client.post(
         reverse("admin:opportunities_opportunity_add"),
         {
-            "title": "Nowhere", "slug": "nowhere", "programme": programme.pk,
-            "kind": "event", "status": "open", "summary": "x", "description": "x",
-            "frequency": "one_off", "audience": "adults", "lay_partner_target": 0,
-            "lay_partners_in_post": 0, "position": 0,
+            "title": "Nowhere yet", "slug": "nowhere", "programme": programme.pk,
+            "kind": "project_group", "status": "open", "summary": "x", "description": "x",
+            "frequency": "to_be_agreed", "audience": "", "lay_partner_target": 0,
+            "lay_partners_in_post": "", "position": 0,
+            "meetings-TOTAL_FORMS": 0, "meetings-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    opportunity = Opportunity.objects.get(slug="nowhere")
+    assert opportunity.next_steps == Opportunity.NextSteps.CONTACT  # defaulted by kind
+    page = staff_client.get(opportunity.get_absolute_url()).content.decode()
+    assert '<dt class="nhsuk-summary-list__key">Where</dt>' in page
+    assert "To be confirmed" in page
+
+
+def test_a_site_is_only_for_an_opportunity_in_person(staff_client):
+    site = SiteFactory()
+    programme = ProgrammeFactory()
+
+    response = staff_client.post(
+        reverse("admin:opportunities_opportunity_add"),
+        {
+            "title": "Online only", "slug": "online-only", "programme": programme.pk,
+            "kind": "reference_group", "status": "open", "summary": "x", "description": "x",
+            "frequency": "monthly", "online": "on", "site": site.pk, "audience": "",
+            "lay_partner_target": 0, "position": 0,
             "meetings-TOTAL_FORMS": 0, "meetings-INITIAL_FORMS": 0,
         },
     )
 
     assert response.status_code == 200
-    assert "Say where people take part" in response.content.decode()
-    assert not Opportunity.objects.filter(slug="nowhere").exists()
+    assert "Tick &#x27;in person&#x27; for an opportunity held at a site" in (
+        response.content.decode()
+    )
+    assert not Opportunity.objects.filter(slug="online-only").exists()
 
 
 def test_still_needs_lay_partners_filter(staff_client):
@@ -153,3 +189,57 @@ def test_a_synonym_already_there_in_other_capitals_is_refused(staff_client):
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
     assert SearchSynonym.objects.get(term="kids2").words == "children"
+
+
+# Review dates -------------------------------------------------------------------------------
+
+
+def _review_listing(staff_client, **query):
+    response = staff_client.get(reverse("admin:opportunities_opportunity_changelist"), query)
+    assert response.status_code == 200
+    return response, sorted(o.title for o in response.context["cl"].result_list)
+
+
+def test_staff_can_filter_the_opportunities_overdue_for_review(staff_client):
+    today = timezone.localdate()
+    OpportunityFactory(title="Overdue", next_review_due=today - datetime.timedelta(days=1))
+    OpportunityFactory(title="Due today", next_review_due=today)
+    OpportunityFactory(title="Due soon", next_review_due=today + datetime.timedelta(days=10))
+    OpportunityFactory(title="Due later", next_review_due=today + datetime.timedelta(days=90))
+    OpportunityFactory(title="Never set")
+
+    response, overdue = _review_listing(staff_client, review="overdue")
+    assert overdue == ["Overdue"]
+    assert "Overdue for review" in response.content.decode()
+    assert _review_listing(staff_client, review="soon")[1] == ["Due soon", "Due today"]
+    assert _review_listing(staff_client, review="none")[1] == ["Never set"]
+
+
+def test_the_changelist_says_which_are_overdue(staff_client):
+    today = timezone.localdate()
+    OpportunityFactory(title="Overdue", next_review_due=today - datetime.timedelta(days=3))
+
+    response, _ = _review_listing(staff_client)
+
+    html = response.content.decode()
+    assert "<strong>Overdue</strong>" in html
+    assert "Next review due" in html
+
+
+def test_the_review_dates_must_run_forwards(staff_client):
+    opportunity = OpportunityFactory(
+        last_reviewed=datetime.date(2026, 11, 1), next_review_due=datetime.date(2026, 10, 1)
+    )
+    with pytest.raises(ValidationError, match="after the last review"):
+        opportunity.full_clean()
+
+
+def test_staff_can_add_a_site_and_name_it_on_a_meeting(staff_client):
+    response = staff_client.post(reverse("admin:opportunities_site_add"), {
+        "name": "St Mary's Hospital", "slug": "st-marys-hospital",
+        "address": "Praed Street\nLondon\nW2 1NY", "directions": "", "position": 0,
+    })
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    meeting_form = staff_client.get(reverse("admin:opportunities_meeting_add"))
+    assert 'name="site"' in meeting_form.content.decode()

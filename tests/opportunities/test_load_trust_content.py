@@ -67,6 +67,7 @@ def minimal_content(**opportunity):
                 "frequency": "occasional",
                 "status": "open",
                 "on_site": True,
+                "site": "to be confirmed",
                 **opportunity,
             }
         ],
@@ -125,8 +126,9 @@ def test_lay_partner_roles_aim_for_two_lay_partners():
 def test_hammersmith_and_fulham_already_has_lay_partners_but_wants_more():
     load()
     role = Opportunity.objects.get(slug="hammersmith-and-fulham-integrated-care")
-    assert role.lay_partners_in_post >= 1
-    assert role.lay_partners_needed >= 1
+    # The trust says there are lay partners, not how many: no count is made up.
+    assert role.lay_partners_in_post is None
+    assert role.lay_partners_filled is None
     assert "already lay partners" in role.description
 
 
@@ -168,6 +170,7 @@ def test_digital_group_meets_every_three_months():
     assert group.kind == Opportunity.Kind.REFERENCE_GROUP
     assert group.frequency == Opportunity.Frequency.QUARTERLY
     assert group.on_site and group.from_home
+    assert group.site is None  # the trust has not said where it meets
 
 
 def test_iqi_sprints_are_open_to_everyone_and_name_the_qi_hub():
@@ -319,10 +322,10 @@ def test_an_unknown_programme_is_a_command_error(tmp_path):
 
 
 def test_invalid_data_fails_loudly_and_changes_nothing(tmp_path):
-    # Opportunity.clean() needs at least one place to take part; the programme before it in
-    # the same file must not be left behind.
-    with pytest.raises(CommandError, match="test-opportunity.*on_site"):
-        load(write(tmp_path, minimal_content(on_site=False)))
+    # Opportunity's minimum age is 25 at most; the programme before it in the same file must
+    # not be left behind.
+    with pytest.raises(CommandError, match="test-opportunity.*minimum_age"):
+        load(write(tmp_path, minimal_content(audience="everyone", minimum_age=30)))
     assert counts() == (0, 0, 0)
 
 
@@ -330,3 +333,91 @@ def test_a_valid_small_file_loads(tmp_path):
     output = load(write(tmp_path, minimal_content()))
     assert "1 programmes (1 created" in output
     assert Opportunity.objects.get(slug="test-opportunity").programme.slug == "test-programme"
+
+
+# Only what the trust has said -------------------------------------------------------------
+
+
+def test_the_real_file_loads_clean_and_says_no_more_than_the_trust():
+    output = load()
+    assert "11 opportunities (11 created" in output
+    opportunities = Opportunity.objects.all()
+    # Several hospitals, and the trust names none for any of these: none is named here.
+    assert not opportunities.exclude(site=None).exists()
+    # "There are lay partners" is not a number: no role claims a count in post.
+    assert not opportunities.exclude(lay_partners_in_post=None).exists()
+    # Who can take part only where the trust said: children's services and iQI Sprints.
+    stated = set(opportunities.exclude(audience="").values_list("slug", flat=True))
+    assert stated == {*CHILDRENS, "iqi-sprint-events"}
+    assert not opportunities.exclude(minimum_age=None).exists()
+    # Every page has its review dates.
+    assert not opportunities.filter(last_reviewed=None).exists()
+    assert not opportunities.filter(next_review_due=None).exists()
+
+
+def test_each_kind_takes_its_own_route():
+    load()
+    routes = dict(Opportunity.objects.values_list("slug", "next_steps"))
+    assert routes["patient-flow"] == Opportunity.NextSteps.BRIEFING_AND_TASTER
+    assert routes["patient-communications-reference-group"] == Opportunity.NextSteps.WELCOME
+    assert routes["iqi-sprint-events"] == Opportunity.NextSteps.REGISTER
+
+
+def test_the_iqi_sprint_offers_one_route_and_one_schedule():
+    load()
+    sprint = Opportunity.objects.get(slug="iqi-sprint-events")
+    assert sprint.frequency == Opportunity.Frequency.REGULAR
+    assert "One-off" not in sprint.get_frequency_display()
+    assert "sign up" not in sprint.what_you_would_do
+    assert "QI hub" not in sprint.when
+
+
+def test_patient_flow_gives_the_day_and_time_the_trust_gave():
+    load()
+    flow = Opportunity.objects.get(slug="patient-flow")
+    assert (flow.meeting_day, flow.meeting_time, flow.meeting_length) == (
+        "Tuesday", "Morning", ""
+    )
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"site": None}, "in person.*say which site.*to be confirmed"),
+        ({"on_site": False, "online": True, "site": "st-marys"}, "names site 'st-marys'"),
+        ({"lay_partners_in_post": 1}, "only lay partner roles have lay partners in post"),
+        ({"kind": "lay_partner", "lay_partners_in_post": "some"}, "must be the number"),
+        ({"minimum_age": 16}, "gives a minimum age but not who can take part"),
+        ({"site": "nowhere"}, "no site with slug 'nowhere'"),
+        ({"next_review_due": "soon"}, "'next_review_due' is not valid"),
+    ],
+)
+def test_an_entry_saying_more_than_the_trust_gave_is_refused_by_name(tmp_path, entry, message):
+    named = r"opportunities\[0\] \(slug 'test-opportunity'\)"
+    with pytest.raises(CommandError, match=f"{named}.*{message}"):
+        load(write(tmp_path, minimal_content(**entry)))
+    assert counts() == (0, 0, 0)
+
+
+def test_a_site_named_in_the_file_is_loaded_and_shown(tmp_path, client):
+    data = minimal_content(site="st-marys", meeting_day="Tuesday")
+    data["sites"] = [{
+        "slug": "st-marys", "name": "St Mary's Hospital",
+        "address": ["Praed Street", "London", "W2 1NY"],
+    }]
+
+    load(write(tmp_path, data))
+
+    opportunity = Opportunity.objects.get(slug="test-opportunity")
+    assert opportunity.site.name == "St Mary's Hospital"
+    page = client.get(opportunity.get_absolute_url()).content.decode()
+    assert "In person at St Mary&#x27;s Hospital" in page
+    assert "Praed Street<br>London<br>W2 1NY" in page
+
+
+def test_what_a_new_entry_leaves_out_is_not_known(tmp_path):
+    load(write(tmp_path, minimal_content(kind="lay_partner")))
+    opportunity = Opportunity.objects.get(slug="test-opportunity")
+    assert opportunity.audience == Opportunity.Audience.TO_BE_CONFIRMED
+    assert opportunity.lay_partners_in_post is None
+    assert opportunity.next_steps == Opportunity.NextSteps.BRIEFING_AND_TASTER

@@ -35,6 +35,7 @@ class Command(BaseCommand):
         counts = apply_retention(dry_run=dry_run)
         addresses = counts.pop("subject_access_addresses")
         alerts = counts.pop("alerts_unconfirmed")
+        next_date_requests = counts.pop("next_date_requests")
         for rule, count in counts.items():
             description = RULES[rule].format(
                 months=settings.RETENTION_ENDED_MONTHS, years=settings.RETENTION_LAY_PARTNER_YEARS
@@ -50,6 +51,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {alerts:,} sign-ups for alerts about new opportunities not confirmed within "
             f"{settings.ALERT_CONFIRMATION_DAYS} days."
+        )
+        self.stdout.write(
+            f"{verb} {next_date_requests:,} requests to hear about an event's next date, "
+            f"{settings.RETENTION_ENDED_MONTHS} months after we told them (or after they asked)."
         )
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")

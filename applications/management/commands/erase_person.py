@@ -28,12 +28,13 @@ class Command(BaseCommand):
             raise CommandError("Give a reason for the erasure.")
         person = Person(email)
         counts = person.counts()
-        if not (counts["expressions"] or counts["alerts"]):
+        if not (counts["expressions"] or counts["alerts"] or counts["next_date_requests"]):
             raise CommandError("Nothing is held about that email address.")
         self.stdout.write(
             f"This will remove the personal details from {counts['expressions']} expressions "
             f"of interest and delete {counts['staff_notes']} staff notes and "
-            f"{counts['alerts']} alert sign-ups. It cannot be undone."
+            f"{counts['alerts']} alert sign-ups and {counts['next_date_requests']} requests to "
+            "hear about an event's next date. It cannot be undone."
         )
         if not yes and input("Type 'erase' to go ahead: ").strip().lower() != "erase":
             raise CommandError("Nothing was erased.")

@@ -5,13 +5,29 @@
 The file looks like::
 
     {
+      "sites":         [{"slug": "...", "name": "...", "address": "...", ...}, ...],
       "programmes":    [{"slug": "...", "name": "...", ...}, ...],
-      "opportunities": [{"slug": "...", "programme": "<programme slug>", ...}, ...],
+      "opportunities": [{"slug": "...", "programme": "<programme slug>",
+                         "site": "<site slug>" or "to be confirmed", ...}, ...],
       "glossary":      [{"term": "...", "slug": "...", "meaning": "...", ...}, ...]
     }
 
 Each entry names model fields. A text field may also be written as a list of lines, which are
-joined with newlines (a "" line makes the blank line between paragraphs).
+joined with newlines (a "" line makes the blank line between paragraphs). Dates are written
+2027-05-29.
+
+Only what the trust has said
+----------------------------
+The pages show every fact here as the trust's, so the file must not fill in what the trust has
+not given (`_check_facts`, with an error naming the entry):
+
+- an opportunity in person ("on_site": true) names its site, or says "site": "to be
+  confirmed"; one not in person names no site;
+- lay partners already in post: a number only on lay partner roles, and only when the trust
+  gave one (null when it did not, so no "1 of 2 filled" is made up);
+- who can take part and the minimum age: only when given. Left out, a new opportunity says
+  "to be confirmed" rather than taking the admin's default of adults; a minimum age needs an
+  audience.
 
 The file owns the rows it names and only those: programmes and opportunities are matched on
 slug, glossary terms on term. A matching row is brought back to what the file says (fields the
@@ -28,7 +44,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from opportunities.models import GlossaryTerm, Opportunity, Programme
+from opportunities.models import GlossaryTerm, Opportunity, Programme, Site
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "content" / "trust.json"
 
@@ -36,8 +52,16 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "content" / "trust.json"
 # creates the row, so running the loader again (as `make run` does) never reopens a closed one.
 SET_ONLY_ON_CREATE = {"status"}
 
+# Written in the file instead of a site's slug while the trust has not said which site.
+SITE_TO_BE_CONFIRMED = "to be confirmed"
+
+# What a new opportunity holds when the file does not say: "not known", never the model's
+# default (adults, no lay partners in post), which the pages would show as the trust's word.
+UNKNOWN_UNLESS_GIVEN = {"audience": "", "minimum_age": None, "lay_partners_in_post": None}
+
 SECTIONS = [
     # (key in the file, model, field the rows are matched on, word for the summary)
+    ("sites", Site, "slug", "sites"),
     ("programmes", Programme, "slug", "programmes"),
     ("opportunities", Opportunity, "slug", "opportunities"),
     ("glossary", GlossaryTerm, "term", "glossary terms"),
@@ -127,12 +151,16 @@ class Command(BaseCommand):
         """Create or update one row; returns 'created', 'updated' or 'unchanged'."""
         key = entry[lookup]
         label = f"{where} ({lookup} '{key}')"
+        if model is Opportunity:
+            self._check_facts(entry, label)
         values = self._values(model, entry, label)
 
         obj = model.objects.select_for_update().filter(**{lookup: key}).first()
         created = obj is None
         if created:
             obj = model(**{lookup: key})
+            if model is Opportunity:
+                values = {**UNKNOWN_UNLESS_GIVEN, **values}
         else:
             values = {k: v for k, v in values.items() if k not in SET_ONLY_ON_CREATE}
         before = self._snapshot(obj)
@@ -151,6 +179,39 @@ class Command(BaseCommand):
         obj.save()
         return "updated"
 
+    @staticmethod
+    def _check_facts(entry, label):
+        """Refuse an opportunity that states what the trust has not given (see the module
+        docstring)."""
+        site = entry.get("site")
+        if entry.get("on_site"):
+            if not site:
+                raise CommandError(
+                    f'{label}: it is in person ("on_site": true), so say which site: '
+                    f'"site": a site\'s slug, or "site": "{SITE_TO_BE_CONFIRMED}".'
+                )
+        elif site and site != SITE_TO_BE_CONFIRMED:
+            raise CommandError(
+                f'{label}: names site \'{site}\' but is not in person; set "on_site": true '
+                "or remove the site."
+            )
+        in_post = entry.get("lay_partners_in_post")
+        if in_post is not None and entry.get("kind") != Opportunity.Kind.LAY_PARTNER:
+            raise CommandError(
+                f"{label}: only lay partner roles have lay partners in post; remove "
+                '"lay_partners_in_post" or set it to null.'
+            )
+        if in_post is not None and not isinstance(in_post, int):
+            raise CommandError(
+                f'{label}: "lay_partners_in_post" must be the number the trust gave, or null '
+                "when it gave none."
+            )
+        if entry.get("minimum_age") is not None and not entry.get("audience"):
+            raise CommandError(
+                f'{label}: gives a minimum age but not who can take part ("audience"); give '
+                "both, or neither if the trust has not said."
+            )
+
     def _values(self, model, entry, label):
         fields = {
             field.name: field
@@ -168,7 +229,19 @@ class Command(BaseCommand):
                     raise CommandError(f"{label}: '{name}' must be text or a list of lines.")
                 value = "\n".join(value)
             if field.is_relation:
-                value = self._related(field, value, label)
+                if name == "site" and value in (SITE_TO_BE_CONFIRMED, None):
+                    value = None
+                else:
+                    value = self._related(field, value, label)
+            elif value is not None:
+                try:
+                    # As the database will hand it back ("2027-05-29" is a date), so a rerun
+                    # sees an unchanged row as unchanged.
+                    value = field.to_python(value)
+                except ValidationError as error:
+                    raise CommandError(
+                        f"{label}: '{name}' is not valid: {' '.join(error.messages)}"
+                    ) from None
             values[name] = value
         return values
 
