@@ -330,6 +330,38 @@ class TeamHome:
             )
         )
 
+    # Content: what changed, and pages to check ---------------------------------------------
+
+    def content_figures(self):
+        """"You said, we did" records by status (drafts as well as published), and opportunity
+        pages overdue for review, each linking to the admin's list behind it, for the
+        programmes this member of staff sees. One query each."""
+        from opportunities.impact import ImpactRecord
+
+        records = ImpactRecord.objects.for_staff(self.user)
+        if not self.sees_every_programme:
+            records = records.filter(programme__in=self.programmes())
+        counts = dict(
+            records.order_by().values_list("status").annotate(Count("pk"))
+        )
+        drafts = records.filter(published_at__isnull=True).count()
+        records_url = reverse("admin:opportunities_impactrecord_changelist")
+        opportunities = Opportunity.objects.filter(programme__in=self.programmes())
+        return {
+            "impact": [
+                {"label": label, "count": counts.get(value, 0),
+                 "url": f"{records_url}?{urlencode({'status__exact': value})}"}
+                for value, label in ImpactRecord.Status.choices
+            ],
+            "impact_drafts": {
+                "count": drafts, "url": f"{records_url}?{urlencode({'published': 'no'})}",
+            },
+            "overdue_for_review": {
+                "count": opportunities.overdue_for_review().count(),
+                "url": reverse("admin:opportunities_opportunity_changelist") + "?review=overdue",
+            },
+        }
+
     # Now -----------------------------------------------------------------------------------------
 
     def now_figures(self):

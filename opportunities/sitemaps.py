@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .models import Opportunity
+from .models import ImpactRecord, Opportunity
 
 
 class PageSitemap(Sitemap):
@@ -15,6 +15,7 @@ class PageSitemap(Sitemap):
             "opportunities:lay_partners",
             "opportunities:glossary",
             "applications:alerts",
+            "opportunities:impact_list",
             "privacy",
             "accessibility",
         ]
@@ -31,4 +32,16 @@ class OpportunitySitemap(Sitemap):
         return opportunity.updated_at
 
 
-sitemaps = {"pages": PageSitemap, "opportunities": OpportunitySitemap}
+class ImpactSitemap(Sitemap):
+    """Published "you said, we did" records."""
+
+    def items(self):
+        return ImpactRecord.objects.published().order_by("pk")
+
+    def lastmod(self, record):
+        return record.updated_at
+
+
+sitemaps = {
+    "pages": PageSitemap, "opportunities": OpportunitySitemap, "impact": ImpactSitemap,
+}

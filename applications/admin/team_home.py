@@ -138,6 +138,7 @@ def home(model_admin, request):
             "kept_minutes": PERIOD_FIGURES_SECONDS // 60,
             "form": form,
             "now": home.now_figures(),
+            "content": home.content_figures(),
             "overdue_after": FIRST_CONTACT_WORKING_DAYS,
             "funnel": funnel,
             "funnel_columns": [label for _, label in FunnelRow.COLUMNS],

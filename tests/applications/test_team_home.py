@@ -652,3 +652,29 @@ def test_the_csv_makes_as_many_queries_for_one_row_as_for_many(staff_client):
         counts.append(len(captured))
 
     assert counts[0] == counts[1]
+
+
+def test_it_counts_what_changed_and_pages_overdue_for_review(staff_client):
+    from tests.factories import ImpactRecordFactory
+
+    programme = ProgrammeFactory()
+    ImpactRecordFactory(programme=programme, status="done", we_did="Rewritten.").publish()
+    ImpactRecordFactory(programme=programme, status="in_progress").publish()
+    ImpactRecordFactory(programme=programme, status="planned")  # a draft
+    today = timezone.localdate()
+    OpportunityFactory(programme=programme, next_review_due=today - datetime.timedelta(days=1))
+    OpportunityFactory(programme=programme, next_review_due=today + datetime.timedelta(days=9))
+
+    response = home(staff_client)
+    content = response.context["content"]
+    assert [(row["label"], row["count"]) for row in content["impact"]] == [
+        ("Planned", 1), ("In progress", 1), ("Done", 1), ("Not possible", 0),
+    ]
+    assert content["impact_drafts"]["count"] == 1
+    assert content["overdue_for_review"]["count"] == 1
+    # Each figure is the list behind it.
+    done = next(row for row in content["impact"] if row["label"] == "Done")
+    listed = staff_client.get(done["url"])
+    assert listed.context["cl"].result_count == 1
+    overdue = staff_client.get(content["overdue_for_review"]["url"])
+    assert overdue.context["cl"].result_count == 1

@@ -165,6 +165,13 @@ def custom_pages(work):
         ("invite", reverse("admin:applications_expressionofinterest_invite",
                            args=[expression.pk])),
         ("equality report", reverse("admin:applications_equality_report")),
+        ("the team's home", reverse("admin:applications_team_home")),
+        ("the team's home, a programme chosen", reverse("admin:applications_team_home")
+         + f"?programme={expression.opportunity.programme_id}"),
+        ("the team's home, a mistake in its dates", reverse("admin:applications_team_home")
+         + "?from=2026-13-01&to=2026-11-30"),
+        ("record a parent's consent taken by phone", reverse(
+            "admin:applications_expressionofinterest_parent_consent", args=[expression.pk])),
         ("meeting register", reverse("admin:opportunities_meeting_register",
                                      args=[work["meeting"].pk])),
         ("email everyone booked", reverse("admin:opportunities_meeting_register_email",

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import path, reverse
 
 from opportunities.models import Opportunity
-from tests.factories import GlossaryTermFactory, OpportunityFactory
+from tests.factories import GlossaryTermFactory, ImpactRecordFactory, OpportunityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,9 +50,12 @@ def test_every_public_page_has_one_h1_a_skip_link_and_a_unique_title(client):
     GlossaryTermFactory(term="QI", slug="qi")
     OpportunityFactory(title="Digital reference group", kind=Opportunity.Kind.REFERENCE_GROUP)
     OpportunityFactory(title="Patient flow", kind=Opportunity.Kind.LAY_PARTNER)
+    ImpactRecordFactory(title="Clearer letters").publish()
+    ImpactRecordFactory(title="A draft nobody sees")
 
     urls = public_urls()
-    assert len(urls) == 10  # eight pages (with /events/ and /alerts/) and two opportunities
+    # Nine pages (with /events/, /alerts/ and /impact/), two opportunities, one published record.
+    assert len(urls) == 12
     titles = {}
     for url in urls:
         response = client.get(url)
@@ -68,8 +71,11 @@ def test_every_public_page_has_one_h1_a_skip_link_and_a_unique_title(client):
 
 def test_the_sitemap_leaves_out_drafts(client):
     OpportunityFactory(slug="secret-draft", status=Opportunity.Status.DRAFT)
+    ImpactRecordFactory(slug="secret-change")
 
-    assert "secret-draft" not in client.get(reverse("sitemap")).content.decode()
+    sitemap = client.get(reverse("sitemap")).content.decode()
+    assert "secret-draft" not in sitemap
+    assert "secret-change" not in sitemap
 
 
 def test_home_shows_why_the_ways_in_and_how_it_works(client, settings):
