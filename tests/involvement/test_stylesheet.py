@@ -7,6 +7,8 @@ markup) must have a rule in the built file; and a component nothing uses must st
 """
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -182,3 +184,35 @@ def test_the_error_page_links_the_built_stylesheet_too():
     assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', html) == [
         f"{settings.STATIC_URL}css/portal.css"
     ]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize("target", ["run", "test", "collectstatic", "bench", "lighthouse"])
+def test_make_builds_the_stylesheet_again_when_its_sass_changes(target):
+    # -n prints what make would do; -W treats the Sass as just edited.
+    dry_run = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-W", "static/scss/_additions.scss", target],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )
+    lines = dry_run.stdout.splitlines()
+    build = next(i for i, line in enumerate(lines) if "sass " in line)
+
+    assert "static/scss/portal.scss static/css/portal.css" in " ".join(lines[build:build + 2])
+    # Before anything that serves, tests or collects the pages.
+    served = next(i for i, line in enumerate(lines)
+                  if "manage.py" in line or "-m pytest" in line or "-m bench" in line)
+    assert build < served
+
+
+@pytest.mark.django_db
+def test_the_fonts_a_page_preloads_are_the_ones_the_stylesheet_uses(client, css):
+    response = client.get(reverse("opportunities:home"))
+
+    html = response.content.decode()
+    preloaded = re.findall(r'<link rel="preload" href="([^"]+)" as="font"', html)
+    font_faces = re.findall(r"@font-face\{[^}]*\}", css)
+    assert len(preloaded) == 2
+    for url in preloaded:
+        # The same URL as the @font-face's first (woff2) source, or the browser fetches twice.
+        assert any(re.search(rf"src:url\(['\"]?{re.escape(url)}['\"]?\)", face)
+                   for face in font_faces), url
