@@ -16,6 +16,7 @@ help:
 	@echo "make test    set up and run the whole test suite (SQLite unless DATABASE_URL is set)"
 	@echo "make lint    ruff"
 	@echo "make static-build   the stylesheet, from NHS.UK frontend's Sass and static/scss/"
+	@echo "make lighthouse     Lighthouse 12 (mobile) on four public pages, production set-up"
 	@echo "make drill   the fault drill alone: the production shape on loopback, broken part by part"
 
 # The virtual environment is rebuilt when the dependencies change.
@@ -71,6 +72,18 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/involvement_bench
 .PHONY: bench
 bench: deps
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(if $(SEED),--seed=$(SEED)) $(BENCH_ARGS)
+	$(MAKE) --no-print-directory lighthouse
+
+# What a phone gets (bench/lighthouse.py): Lighthouse 12, mobile preset, on the home page, the
+# list, an opportunity and the form's first question, served by gunicorn + whitenoise with
+# DEBUG off on loopback, from a small database of the trust's own content (not the bench's
+# million rows). Debian's chromium, headless. About 10 minutes, most of it collectstatic.
+LIGHTHOUSE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/involvement_lighthouse
+CHROME_PATH ?= /usr/bin/chromium
+.PHONY: lighthouse
+lighthouse: deps
+	LIGHTHOUSE_DATABASE_URL=$(LIGHTHOUSE_DATABASE_URL) CHROME_PATH=$(CHROME_PATH) \
+		$(PY) -m bench.lighthouse $(LIGHTHOUSE_ARGS)
 
 # The fault drill (tests/deployment/test_drill.py, README "Running in production"): nginx from
 # deploy/, two gunicorn instances, its own PostgreSQL and Redis, an SMTP server and the email
