@@ -79,8 +79,19 @@ def pages():
     ]
 
 
-def lighthouse(url, output, chrome):
-    """One Lighthouse run (mobile preset) of `url`; returns its JSON report."""
+def lighthouse(url, output, chrome, attempts=3):
+    """One Lighthouse run (mobile preset) of `url`; returns its JSON report. Lighthouse now and
+    then fails to record the trace (NO_NAVSTART, NO_FCP on a busy machine): tried again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _lighthouse(url, output, chrome)
+        except RuntimeError as error:
+            if attempt == attempts:
+                raise
+            log(f"{error} (trying again)")
+
+
+def _lighthouse(url, output, chrome):
     command = [
         str(LIGHTHOUSE), url, "--output=json", f"--output-path={output}", "--quiet",
         "--only-categories=performance,accessibility",
