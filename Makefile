@@ -9,12 +9,14 @@ ENV_FILE ?= .env
 # the .env file names SITE_URL (settings.py reads .env without overriding the environment).
 RUN_SITE_URL = $(if $(SITE_URL)$(shell grep -s '^[[:space:]]*SITE_URL=' $(ENV_FILE)),,SITE_URL=http://$(HOST):$(PORT))
 
-.PHONY: deps run test lint collectstatic clean help
+.PHONY: deps static-build run test lint collectstatic clean help
 
 help:
 	@echo "make run     set up, load the trust's content and serve http://$(HOST):$(PORT)/"
 	@echo "make test    set up and run the whole test suite (SQLite unless DATABASE_URL is set)"
 	@echo "make lint    ruff"
+	@echo "make static-build   the stylesheet, from NHS.UK frontend's Sass and static/scss/"
+	@echo "make lighthouse     Lighthouse 12 (mobile) on four public pages, production set-up"
 	@echo "make drill   the fault drill alone: the production shape on loopback, broken part by part"
 
 # The virtual environment is rebuilt when the dependencies change.
@@ -28,7 +30,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-deps: $(VENV)/.installed node_modules/.installed
+# The portal's one stylesheet: NHS.UK frontend's core and the components the templates use,
+# then the portal's own styles (static/scss/portal.scss says which and why). Built, never
+# committed (.gitignore); rebuilt when NHS.UK frontend or any of the Sass changes.
+STYLESHEET := static/css/portal.css
+$(STYLESHEET): node_modules/.installed $(wildcard static/scss/*.scss)
+	node_modules/.bin/sass --load-path=node_modules --style=compressed --no-source-map \
+		static/scss/portal.scss $@
+
+static-build: $(STYLESHEET)
+
+deps: $(VENV)/.installed node_modules/.installed $(STYLESHEET)
 
 run: deps
 	$(PY) manage.py migrate --no-input
@@ -51,7 +63,7 @@ collectstatic: deps
 	$(PY) manage.py collectstatic --no-input
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles
+	rm -rf $(VENV) node_modules staticfiles $(STYLESHEET)
 
 # The performance benchmark (bench/README.md): seeds 1,000,000 expressions of interest in its
 # own PostgreSQL database (reused on later runs; SEED=fresh reseeds), serves them with gunicorn
@@ -60,6 +72,18 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/involvement_bench
 .PHONY: bench
 bench: deps
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(if $(SEED),--seed=$(SEED)) $(BENCH_ARGS)
+	$(MAKE) --no-print-directory lighthouse
+
+# What a phone gets (bench/lighthouse.py): Lighthouse 12, mobile preset, on the home page, the
+# list, an opportunity and the form's first question, served by gunicorn + whitenoise with
+# DEBUG off on loopback, from a small database of the trust's own content (not the bench's
+# million rows). Debian's chromium, headless. About 10 minutes, most of it collectstatic.
+LIGHTHOUSE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/involvement_lighthouse
+CHROME_PATH ?= /usr/bin/chromium
+.PHONY: lighthouse
+lighthouse: deps
+	LIGHTHOUSE_DATABASE_URL=$(LIGHTHOUSE_DATABASE_URL) CHROME_PATH=$(CHROME_PATH) \
+		$(PY) -m bench.lighthouse $(LIGHTHOUSE_ARGS)
 
 # The fault drill (tests/deployment/test_drill.py, README "Running in production"): nginx from
 # deploy/, two gunicorn instances, its own PostgreSQL and Redis, an SMTP server and the email
