@@ -1,7 +1,8 @@
 """Who may keep "you said, we did" records: the involvement team, every programme's (with the
 `change_all_impact_records` permission); programme leads, their own programmes' (the admin
-limits them, opportunities/impact_admin.py). Nobody but a superuser deletes a published
-record: returning it to draft hides it and keeps the history."""
+limits them, opportunities/impact_admin.py). Neither group deletes anything, as everywhere in
+the admin: a record returned to draft is hidden and keeps its history, and a lay partner who
+no longer wants to be named is unticked ("they agreed to be named"), which hides the name."""
 
 from django.db import migrations
 
@@ -13,13 +14,10 @@ GROUPS = {
         ("opportunities", "change_all_impact_records"),
         *[("opportunities", f"{action}_{model}") for model in MODELS
           for action in ("view", "add", "change")],
-        ("opportunities", "delete_impactupdate"),
-        ("opportunities", "delete_namedlaypartner"),
     ],
     "Programme lead": [
         *[("opportunities", f"{action}_{model}") for model in MODELS
           for action in ("view", "add", "change")],
-        ("opportunities", "delete_namedlaypartner"),
     ],
 }
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from opportunities.models import Meeting, Opportunity
 from tests.factories import MeetingFactory, OpportunityFactory
-from tests.public_forms import interest_answers
+from tests.public_forms import interest_answers, send_interest
 
 pytestmark = pytest.mark.django_db
 
@@ -52,9 +52,9 @@ KINDS = {
 
 
 def _send_expression(client, opportunity, django_capture_on_commit_callbacks):
-    url = reverse("applications:express_interest", args=[opportunity.slug])
+    # One question a page, then "Send" on "Check your answers" (tests/public_forms.py).
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, interest_answers(), follow=True)
+        response = send_interest(client, opportunity, interest_answers(), follow=True)
     assert response.status_code == 200
     return response
 
@@ -139,7 +139,6 @@ def test_an_under_16_and_the_way_to_contact_them_are_in_the_confirmation(
     client, mailoutbox, django_capture_on_commit_callbacks
 ):
     opportunity = OpportunityFactory(audience=Opportunity.Audience.EVERYONE)
-    url = reverse("applications:express_interest", args=[opportunity.slug])
     answers = interest_answers(
         age_band="under_16", preferred_contact="phone", phone="07700 900982",
         parent_carer_name="Aoife O'Brien", parent_carer_contact="aoife@example.com",
@@ -147,7 +146,7 @@ def test_an_under_16_and_the_way_to_contact_them_are_in_the_confirmation(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, answers, follow=True)
+        response = send_interest(client, opportunity, answers, follow=True)
 
     wording = "We will contact you by phone. Because you are under 16, we will contact your " \
         "parent or carer too."

@@ -86,6 +86,13 @@ def lead_client(client, lead):
 # The groups ----------------------------------------------------------------------------------
 
 
+IMPACT_RECORDS = {
+    f"opportunities.{action}_{model}"
+    for model in ["impactrecord", "impactupdate", "namedlaypartner"]
+    for action in ["view", "add", "change"]
+}
+
+
 def test_the_involvement_team_group_has_its_permissions():
     opportunities = {
         f"opportunities.{action}_{model}"
@@ -107,6 +114,11 @@ def test_the_involvement_team_group_has_its_permissions():
         "applications.view_personaldatarequest", "applications.view_expressionviewing",
         # Counts of the equality monitoring answers, never the answers themselves.
         "applications.view_equality_report",
+        # "You said, we did", every programme's (opportunities/impact.py).
+        "opportunities.change_all_impact_records",
+        *IMPACT_RECORDS,
+        # How many people get alerts about new opportunities, and what they chose.
+        "applications.view_alertsubscription",
     }
 
 
@@ -119,6 +131,8 @@ def test_the_programme_lead_group_has_its_permissions():
         "opportunities.view_programme", "opportunities.view_opportunity",
         "opportunities.view_meeting", "opportunities.view_glossaryterm",
         "involvement.view_privacynotice",
+        # "You said, we did" for their own programmes (the admin limits them to those).
+        *IMPACT_RECORDS,
     }
 
 

@@ -25,7 +25,7 @@ from tests.factories import (
     MeetingFactory,
     OpportunityFactory,
 )
-from tests.public_forms import interest_answers
+from tests.public_forms import interest_answers, send_interest
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
@@ -139,7 +139,10 @@ def test_other_moves_email_no_one(staff_client, committed, mailoutbox, opportuni
     before = Status.CONTACTED if status == Status.BRIEFING else Status.NEW
     expression = ExpressionOfInterestFactory(opportunity=opportunity, status=before)
 
-    committed(staff_client.post, move_url(expression), {"status": status})
+    # A move to the briefing stage without a briefing booked needs a reason (move_to).
+    committed(staff_client.post, move_url(expression), {
+        "status": status, "reason": "Had their briefing by phone",
+    })
 
     expression.refresh_from_db()
     assert expression.status == status
@@ -594,11 +597,8 @@ def leads(django_user_model, opportunity):
 
 
 def express_interest(client, opportunity, committed, **answers):
-    return committed(
-        client.post,
-        reverse("applications:express_interest", args=[opportunity.slug]),
-        interest_answers(**answers),
-    )
+    # One question a page, then "Send" (tests/public_forms.py); only Send saves and emails.
+    return committed(send_interest, client, opportunity, interest_answers(**answers))
 
 
 def test_new_interest_reaches_the_contact_and_each_lead_once(

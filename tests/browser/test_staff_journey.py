@@ -139,8 +139,10 @@ def test_a_team_member_signs_in_takes_an_expression_on_and_moves_it_to_joined(
             page.locator("#id_move_reason").fill(f"Had their {label.lower()} by phone.")
 
         submit(page.get_by_role("button", name=f"Move to “{label}”"))
+        # Moved on to "contacted" or "joined", the person is emailed, and the message says so.
+        emailed = " They have been emailed." if status in ("contacted", "joined") else ""
         assert messages_shown(page, "success") == [
-            f"{expression.reference} moved to “{label}”."
+            f"{expression.reference} moved to “{label}”.{emailed}"
         ]
         assert page.locator(".eoi-summary .eoi-tag").inner_text() == label
         expression.refresh_from_db()

@@ -8,8 +8,8 @@ from django.test import RequestFactory
 
 from applications.models import ExpressionOfInterest
 from involvement.client_address import client_address
-from tests.applications.test_interest_form import answers, form_url
 from tests.factories import OpportunityFactory
+from tests.public_forms import send_interest
 
 PROXY = "10.0.0.5"  # the trust's nginx, as gunicorn sees it
 
@@ -75,7 +75,7 @@ def test_twenty_visitors_behind_the_proxy_are_not_one_visitor(client, behind_the
     opportunity = OpportunityFactory()
 
     statuses = [
-        client.post(form_url(opportunity), answers(), **from_visitor(n)).status_code
+        send_interest(client, opportunity, **from_visitor(n)).status_code
         for n in range(1, 21)
     ]
 
@@ -88,14 +88,14 @@ def test_one_visitor_behind_the_proxy_is_still_limited(client, behind_the_proxy)
     opportunity = OpportunityFactory()
 
     statuses = [
-        client.post(form_url(opportunity), answers(), **from_visitor(7)).status_code
+        send_interest(client, opportunity, **from_visitor(7)).status_code
         for _ in range(11)
     ]
 
     assert statuses == [302] * 10 + [429]
     # ...however the visitor dresses up the header: nginx appends what it saw.
     spoofed = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "192.0.2.99, 203.0.113.7"}
-    assert client.post(form_url(opportunity), answers(), **spoofed).status_code == 429
+    assert send_interest(client, opportunity, **spoofed).status_code == 429
 
 
 @pytest.mark.django_db

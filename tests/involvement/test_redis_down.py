@@ -11,9 +11,10 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from applications.forms import INTEREST_STEPS
 from applications.models import ExpressionOfInterest
-from tests.applications.test_interest_form import answers, form_url
 from tests.factories import ExpressionOfInterestFactory, MeetingFactory, OpportunityFactory
+from tests.public_forms import interest_url, send_interest
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def public_pages(opportunity):
         reverse("opportunities:list"),
         reverse("opportunities:list") + "?kind=lay_partner",
         opportunity.get_absolute_url(),
-        form_url(opportunity),
+        interest_url(opportunity, INTEREST_STEPS[0][0]),  # the form's first question
         reverse("opportunities:events"),
         reverse("opportunities:glossary"),
         reverse("opportunities:lay_partners"),
@@ -78,7 +79,7 @@ def test_forms_are_sent_while_redis_is_down_and_it_is_logged(
     own_redis.stop()
 
     with caplog.at_level(logging.WARNING):
-        response = client.post(form_url(opportunity), answers())
+        response = send_interest(client, opportunity)
 
     assert response.status_code == 302
     assert response["Location"] == reverse("applications:interest_sent", args=[opportunity.slug])
