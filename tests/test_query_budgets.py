@@ -279,7 +279,8 @@ PUBLIC_PAGES = {
     "accessibility": (0, lambda rows: reverse("accessibility"), None),
     "robots": (0, lambda rows: reverse("robots"), None),
     "healthz": (1, lambda rows: reverse("healthz"), None),
-    "sitemap": (2, lambda rows: reverse("sitemap"), None),
+    # Each sitemap of rows (opportunities, impact records): a count and a page of them.
+    "sitemap": (4, lambda rows: reverse("sitemap"), None),
 }
 
 

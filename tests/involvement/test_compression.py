@@ -5,7 +5,9 @@ import gzip
 
 from django.urls import reverse
 
+from applications.forms import INTEREST_STEPS
 from tests.factories import OpportunityFactory
+from tests.public_forms import interest_url
 
 
 def test_a_page_is_gzipped_for_a_browser_that_accepts_it(client, db):
@@ -30,7 +32,7 @@ def test_a_page_is_plain_for_a_browser_that_does_not(client, db):
 
 def test_a_form_page_is_padded_differently_each_time(client, db):
     opportunity = OpportunityFactory()
-    path = reverse("applications:express_interest", args=[opportunity.slug])
+    path = interest_url(opportunity, INTEREST_STEPS[0][0])  # the form's first question
 
     sizes = {len(client.get(path, HTTP_ACCEPT_ENCODING="gzip").content) for _ in range(6)}
 
