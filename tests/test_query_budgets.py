@@ -403,6 +403,7 @@ ADMIN_CHANGELISTS = {
     "opportunities.SearchSynonym": 5,
     "opportunities.ImpactRecord": 6,
     "opportunities.Site": 5,
+    "opportunities.PaymentLevel": 5,
 }
 
 
