@@ -143,3 +143,19 @@ def test_the_changelist_query_count(staff_client, django_assert_max_num_queries,
     html = response.content.decode()
     for level in levels:
         assert reverse("admin:opportunities_paymentlevel_change", args=[level.pk]) in html
+
+
+@pytest.mark.parametrize("group, allowed", [("Involvement team", True), ("Programme lead", False)])
+def test_the_involvement_team_keeps_the_levels_and_programme_leads_do_not(
+    client, django_user_model, group, allowed
+):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("someone", "someone@example.nhs.uk",
+                                                 is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    client.force_login(user)
+
+    response = client.get(reverse("admin:opportunities_paymentlevel_add"))
+
+    assert response.status_code == (200 if allowed else 403)
