@@ -1201,6 +1201,7 @@ def my_involvement_link(request, token):
         request.session.cycle_key()
         request.session[MY_INVOLVEMENT_SESSION_KEY] = link.email
         request.session.set_expiry(settings.MY_INVOLVEMENT_SESSION_HOURS * 60 * 60)
+        logger.info("Sign-in link id=%s used", link.pk)
         return redirect("applications:my_involvement")
     return render(
         request, "applications/my_involvement/link.html",

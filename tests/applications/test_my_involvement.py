@@ -358,3 +358,11 @@ def test_retention_deletes_links_a_day_old(client):
     assert counts["sign_in_links"] == 1
     assert list(SignInLink.objects.values_list("pk", flat=True)) != [old.pk]
     assert SignInLink.objects.count() == 1
+
+
+def test_the_manage_page_of_someone_who_joined_points_to_their_page(client):
+    joined = lay_partner()
+    waiting = ExpressionOfInterestFactory(email="siobhan@example.com")
+
+    assert SIGN_IN in client.get(joined.manage_path()).content.decode()
+    assert SIGN_IN not in client.get(waiting.manage_path()).content.decode()
