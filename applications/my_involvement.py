@@ -46,6 +46,8 @@ class SignInLink(models.Model):
     email = models.EmailField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    # The form's one-off key: the same form sent twice (a double click) sends one link.
+    submission_key = models.UUIDField(null=True, unique=True, editable=False)
 
     objects = SignInLinkQuerySet.as_manager()
 
@@ -56,10 +58,15 @@ class SignInLink(models.Model):
         return f"Sign-in link {self.pk}"
 
     @classmethod
-    def issue(cls, email):
-        """A new link for this address (the caller checks they may have one)."""
+    def issue(cls, email, submission_key=None):
+        """A new link for this address (the caller checks they may have one), or None when
+        this form was sent before and its link made then."""
+        if submission_key and cls.objects.filter(submission_key=submission_key).exists():
+            return None
         with transaction.atomic():
-            link = cls.objects.create(email=email, token_hash=f"pending-{timezone.now()}")
+            link = cls.objects.create(
+                email=email, token_hash=f"pending-{timezone.now()}", submission_key=submission_key
+            )
             link.token_hash = _hash(link.token())
             link.save(update_fields=["token_hash"])
         return link

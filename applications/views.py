@@ -1158,7 +1158,9 @@ def my_involvement_sign_in(request):
         email = form.cleaned_data["email"]
         if ExpressionOfInterest.objects.joined_by(email).exists():
             with transaction.atomic():
-                queue_my_involvement_link(SignInLink.issue(email))
+                link = SignInLink.issue(email, form.cleaned_data["submission_key"])
+                if link is not None:
+                    queue_my_involvement_link(link)
         request.session[MY_INVOLVEMENT_ASKED_SESSION_KEY] = email
         return redirect("applications:my_involvement_sent")
 

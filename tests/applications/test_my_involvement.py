@@ -137,6 +137,17 @@ def test_it_is_rate_limited(client, settings):
     assert len(mail.outbox) == 2
 
 
+def test_the_same_form_sent_twice_sends_one_link(client):
+    lay_partner()
+    data = {"email": "siobhan@example.com", "submission_key": str(uuid.uuid4())}
+
+    first = client.post(SIGN_IN, data)
+    again = client.post(SIGN_IN, data)
+
+    assert first["Location"] == again["Location"] == SENT
+    assert len(mail.outbox) == 1 and SignInLink.objects.count() == 1
+
+
 def test_the_sent_page_without_asking_goes_to_the_form(client):
     assert client.get(SENT)["Location"] == SIGN_IN
 
