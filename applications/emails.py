@@ -274,6 +274,16 @@ def impact_email(expression, record, update=None):
 # Alerts about new opportunities ---------------------------------------------------------------
 
 
+def my_involvement_link_email(link):
+    """The sign-in link to a lay partner's own page."""
+    context = {
+        **trust_context(),
+        "url": link.url(),
+        "minutes": settings.MY_INVOLVEMENT_LINK_MINUTES,
+    }
+    return build_email("my_involvement_link", context, to=[link.email])
+
+
 def alert_choices(subscription):
     """What they chose, in words: the kinds of opportunity and the programmes ("All ..." when
     they chose none, which means every one)."""

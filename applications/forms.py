@@ -1002,3 +1002,35 @@ class AlertSignUpForm(AlertChoicesForm):
 
     def clean_email(self):
         return self.cleaned_data["email"].strip()
+
+
+class MyInvolvementSignInForm(forms.Form):
+    """Asking for a sign-in link to a lay partner's own page. Validates only."""
+
+    email = forms.EmailField(
+        label="Email address",
+        help_text="The email address you gave us when you got involved.",
+        max_length=254,
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "email", "spellcheck": "false",
+                   "class": "nhsuk-u-width-two-thirds"}
+        ),
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "max_length": "Email address must be 254 characters or fewer",
+        },
+    )
+    # The box people are told to leave empty (see ExpressionOfInterestForm).
+    website = forms.CharField(label="Leave this box empty", required=False)
+    submission_key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "Something went wrong with this form. Send it again."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = public_form_helper(NHSField("email"), "submission_key")
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip()

@@ -32,6 +32,7 @@ from .bookings import Booking, BookingError
 
 # Migration 0005 names the `year` default as applications.models.current_year.
 from .equality import EqualityResponse, current_year  # noqa: F401
+from .my_involvement import SignInLink  # noqa: F401
 
 # Emails that follow the work, recorded once each, and each member of staff's choice of them.
 from .updates import StaffEmailPreferences, UpdateEmail  # noqa: F401
@@ -138,6 +139,15 @@ IMPACT_EMAILS_SALT = "applications.impact-emails"
 class ExpressionOfInterestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=ExpressionOfInterest.Status.open_values())
+
+    def joined_by(self, email):
+        """This address's roles as a lay partner: who may have a page of their own."""
+        if not email:
+            return self.none()
+        return self.filter(
+            email__iexact=email, status=ExpressionOfInterest.Status.JOINED,
+            anonymised_at__isnull=True,
+        )
 
     def to_tell_about_impact(self, opportunity_ids):
         """The lay partners and group members of these opportunities to email about a
@@ -1199,3 +1209,4 @@ class NextDateRequest(models.Model):
 
     def __str__(self):
         return f"{self.full_name}: {self.opportunity}"
+

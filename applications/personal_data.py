@@ -46,6 +46,7 @@ from .models import (
     ExpressionOfInterest,
     NextDateRequest,
     PersonalDataRequest,
+    SignInLink,
     StaffNote,
     StatusChange,
     UpdateEmail,
@@ -175,11 +176,13 @@ def apply_retention(*, dry_run=False, now=None):
     addresses = expired_subject_access_addresses(now)
     alerts = AlertSubscription.objects.unconfirmed_expired(now)
     next_date_requests = expired_next_date_requests(now)
+    sign_in_links = SignInLink.objects.to_delete(now)
     if dry_run:
         counts = {name: queryset.count() for name, queryset in rules.items()}
         counts["subject_access_addresses"] = addresses.count()
         counts["alerts_unconfirmed"] = alerts.count()
         counts["next_date_requests"] = next_date_requests.count()
+        counts["sign_in_links"] = sign_in_links.count()
         return counts
     counts = {}
     references = []
@@ -190,6 +193,9 @@ def apply_retention(*, dry_run=False, now=None):
     counts["subject_access_addresses"] = addresses.update(email="")
     counts["alerts_unconfirmed"] = alerts.delete()[1].get(AlertSubscription._meta.label, 0)
     counts["next_date_requests"] = next_date_requests.delete()[0]
+    # Used or expired sign-in links to lay partners' pages: no record is kept of them, so
+    # they make no retention record on their own.
+    counts["sign_in_links"] = sign_in_links.delete()[0]
     if (references or counts["subject_access_addresses"] or counts["alerts_unconfirmed"]
             or counts["next_date_requests"]):
         record = PersonalDataRequest.objects.create(
@@ -237,11 +243,13 @@ class Person:
         ).select_related("opportunity").order_by("created_at")
         # Their sign-up for alerts about new opportunities (at most one per address).
         self.alerts = AlertSubscription.objects.for_address(self.email)
+        # Sign-in links emailed to them for their own page (kept a day at most).
+        self.sign_in_links = SignInLink.objects.for_address(self.email).order_by("created_at")
 
     def holds_anything(self):
         return (
             self.expressions.exists() or self.alerts.exists()
-            or self.next_date_requests.exists()
+            or self.next_date_requests.exists() or self.sign_in_links.exists()
         )
 
     def collect(self):
@@ -279,6 +287,7 @@ class Person:
             "alerts": [_alert_row(a) for a in self.alerts.prefetch_related("programmes")],
             "emails_about_steps": [_email_row(m) for m in emails],
             "next_date_requests": [_next_date_row(r) for r in self.next_date_requests],
+            "sign_in_links": [_sign_in_row(link) for link in self.sign_in_links],
         }
 
     def named_on_impact_records(self, expressions=None):
@@ -317,7 +326,16 @@ class Person:
                 **mine, recipient__isnull=True
             ).count(),
             "next_date_requests": self.next_date_requests.count(),
+            "sign_in_links": self.sign_in_links.count(),
         }
+
+
+def _sign_in_row(link):
+    return {
+        "sent_to": link.email,
+        "sent": spreadsheet_time(link.created_at),
+        "used": spreadsheet_time(link.used_at),
+    }
 
 
 def _named_row(n):
@@ -407,6 +425,7 @@ staff_notes.csv              notes the involvement team wrote about contacting y
 alerts.csv                   your sign-up for emails about new opportunities, if you have one
 emails_about_steps.csv       the emails we sent you when your interest moved on or ended
 next_date_requests.csv       when you asked us to tell you the next date of an event
+sign_in_links.csv            the links we emailed you to sign in to your own page
 everything.json              all of the above in one file, for computers
 
 Dates and times are UK time. To ask us to correct or delete any of this, email {contact}.
@@ -445,6 +464,7 @@ def subject_access_zip(person, *, by, now=None):
         "alerts.csv": _csv(data["alerts"]),
         "emails_about_steps.csv": _csv(data["emails_about_steps"]),
         "next_date_requests.csv": _csv(data["next_date_requests"]),
+        "sign_in_links.csv": _csv(data["sign_in_links"]),
         "everything.json": json.dumps(
             {"produced": spreadsheet_time(now), "email": person.email, **data}, indent=2,
             ensure_ascii=False,
@@ -498,6 +518,7 @@ def erase(person, *, by, reason, now=None):
         person.alerts.delete()
         # Nothing reports on these: they go.
         person.next_date_requests.delete()
+        person.sign_in_links.delete()
         # The record of an earlier subject access request named them: it no longer does.
         PersonalDataRequest.objects.filter(email__iexact=person.email).update(email="")
         record = PersonalDataRequest.objects.create(

@@ -42,6 +42,7 @@ from .emails import (
     booking_email,
     confirmation_email,
     meeting_message_email,
+    my_involvement_link_email,
     next_date_email,
     notification_email,
     opportunity_alert_email,
@@ -54,6 +55,7 @@ from .models import (
     ExpressionOfInterest,
     MeetingMessage,
     NextDateRequest,
+    SignInLink,
     UpdateEmail,
 )
 
@@ -614,3 +616,35 @@ def queue_next_date_emails(meeting):
 
     if request_ids:
         transaction.on_commit(enqueue, robust=True)
+
+
+# Sign-in links to a lay partner's own page (applications/my_involvement.py) ------------------
+
+
+@task()
+def send_my_involvement_link(link_id):
+    """The sign-in link. Only the link's id is stored with the task (its token is rebuilt
+    from it); nothing is sent if the link has gone or the person is no longer a lay partner
+    (erased meanwhile). Returns how many emails were sent."""
+    link = SignInLink.objects.filter(pk=link_id, used_at__isnull=True).first()
+    if link is None or not ExpressionOfInterest.objects.joined_by(link.email).exists():
+        logger.info("Sign-in link id=%s is gone or not for a lay partner: not sent.", link_id)
+        return 0
+    try:
+        sent = my_involvement_link_email(link).send()
+    except Exception as error:
+        logger.warning(
+            "Could not send sign-in link id=%s: %s", link_id, describe_error(error)
+        )
+        raise
+    logger.info("Sent sign-in link id=%s", link_id)
+    return sent
+
+
+def queue_my_involvement_link(link):
+    link_id = link.pk
+
+    def enqueue():
+        send_my_involvement_link.enqueue(link_id)
+
+    transaction.on_commit(enqueue, robust=True)

@@ -43,6 +43,21 @@ urlpatterns = [
     path("alerts/confirm/<str:token>/", views.alerts_confirm, name="alerts_confirm"),
     path("alerts/manage/<str:token>/", views.alerts_manage, name="alerts_manage"),
     path("alerts/unsubscribe/<str:token>/", views.alerts_unsubscribe, name="alerts_unsubscribe"),
+    path("my-involvement/", views.my_involvement, name="my_involvement"),
+    path("my-involvement/sign-in/", views.my_involvement_sign_in, name="my_involvement_sign_in"),
+    path(
+        "my-involvement/sign-in/check-your-email/", views.my_involvement_sent,
+        name="my_involvement_sent",
+    ),
+    path(
+        "my-involvement/sign-in/<str:token>/", views.my_involvement_link,
+        name="my_involvement_link",
+    ),
+    path("my-involvement/sign-out/", views.my_involvement_sign_out, name="my_involvement_sign_out"),
+    path(
+        "my-involvement/meetings/<int:pk>.ics", views.my_involvement_calendar,
+        name="my_involvement_calendar",
+    ),
     path("equality-monitoring/", views.equality_monitoring, name="equality"),
     path(
         "equality-monitoring/thank-you/", views.equality_thanks, name="equality_thanks"

@@ -32,6 +32,7 @@ from .forms import (
     AlertSignUpForm,
     EqualityMonitoringForm,
     EventRegistrationForm,
+    MyInvolvementSignInForm,
     NextDateRequestForm,
     ParentConsentForm,
 )
@@ -42,8 +43,10 @@ from .models import (
     ExpressionOfInterest,
     InvalidMove,
     NextDateRequest,
+    SignInLink,
 )
-from .tasks import queue_booking_email, queue_expression_emails
+from .my_involvement import SESSION_KEY as MY_INVOLVEMENT_SESSION_KEY
+from .tasks import queue_booking_email, queue_expression_emails, queue_my_involvement_link
 
 logger = logging.getLogger(__name__)
 
@@ -1123,3 +1126,150 @@ def alerts_unsubscribe(request, token):
         "applications/alerts/unsubscribe.html",
         {"token": token, "email": subscription.email},
     )
+
+
+# A lay partner's own page (applications/my_involvement.py) ------------------------------------
+
+MY_INVOLVEMENT_ASKED_SESSION_KEY = "my_involvement_asked"
+
+
+def _signed_in_email(request):
+    """The lay partner signed in in this browser, or None. Someone erased (or who has left)
+    since signing in is signed out: they have no page any more."""
+    email = request.session.get(MY_INVOLVEMENT_SESSION_KEY)
+    if email and not ExpressionOfInterest.objects.joined_by(email).exists():
+        request.session.pop(MY_INVOLVEMENT_SESSION_KEY, None)
+        return None
+    return email
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def my_involvement_sign_in(request):
+    """Ask for a sign-in link. Whatever the address, the next page says the same, and only a
+    lay partner is sent a link, so the form tells nobody who is one."""
+    form = MyInvolvementSignInForm(
+        request.POST if request.method == "POST" else None,
+        initial={"submission_key": uuid.uuid4()},
+    )
+
+    def on_valid():
+        email = form.cleaned_data["email"]
+        if ExpressionOfInterest.objects.joined_by(email).exists():
+            with transaction.atomic():
+                link = SignInLink.issue(email, form.cleaned_data["submission_key"])
+                if link is not None:
+                    queue_my_involvement_link(link)
+        request.session[MY_INVOLVEMENT_ASKED_SESSION_KEY] = email
+        return redirect("applications:my_involvement_sent")
+
+    return _protected_form(request, form, on_valid, "applications/my_involvement/sign_in.html", {})
+
+
+@never_cache
+@require_safe
+def my_involvement_sent(request):
+    email = request.session.get(MY_INVOLVEMENT_ASKED_SESSION_KEY)
+    if not email:
+        return redirect("applications:my_involvement_sign_in")
+    return render(
+        request,
+        "applications/my_involvement/sent.html",
+        {"email": email, "minutes": settings.MY_INVOLVEMENT_LINK_MINUTES},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def my_involvement_link(request, token):
+    """The link in the email. Opening it (GET) only asks: email scanners follow links, and
+    must not use it up. The button (POST) signs in, once."""
+    state, link = SignInLink.find(token)
+    if state == "ok" and not ExpressionOfInterest.objects.joined_by(link.email).exists():
+        state = "unknown"  # erased, or left, since the link was sent
+    if state != "ok":
+        return render(
+            request, "applications/my_involvement/link_invalid.html",
+            {"state": state, "minutes": settings.MY_INVOLVEMENT_LINK_MINUTES}, status=404,
+        )
+    if request.method == "POST":
+        if not link.use():
+            return render(
+                request, "applications/my_involvement/link_invalid.html",
+                {"state": "used"}, status=404,
+            )
+        # A new session key, so a session fixed on them beforehand is not signed in.
+        request.session.cycle_key()
+        request.session[MY_INVOLVEMENT_SESSION_KEY] = link.email
+        request.session.set_expiry(settings.MY_INVOLVEMENT_SESSION_HOURS * 60 * 60)
+        logger.info("Sign-in link id=%s used", link.pk)
+        return redirect("applications:my_involvement")
+    return render(
+        request, "applications/my_involvement/link.html",
+        {"hours": settings.MY_INVOLVEMENT_SESSION_HOURS},
+    )
+
+
+@never_cache
+@require_safe
+def my_involvement(request):
+    email = _signed_in_email(request)
+    if email is None:
+        return redirect("applications:my_involvement_sign_in")
+    now = timezone.now()
+    expressions = list(
+        ExpressionOfInterest.objects.joined_by(email)
+        .select_related("opportunity__programme").order_by("opportunity__title")
+    )
+    bookings = list(
+        Booking.objects.filter(expression__in=[e.pk for e in expressions])
+        .select_related("meeting__opportunity", "meeting__site")
+        .order_by("meeting__starts_at", "pk")
+    )
+    # A place held, or a wait for one: cancelled ones are not coming.
+    waiting_or_held = [*Booking.HOLDS_A_PLACE, Booking.Status.WAITLISTED]
+    coming = [b for b in bookings if b.meeting.ends_at > now and b.status in waiting_or_held]
+    attended = [b for b in bookings if b.status == Booking.Status.ATTENDED]
+    return render(
+        request,
+        "applications/my_involvement/page.html",
+        {
+            "email": email, "expressions": expressions, "coming": coming,
+            "attended": attended, "hours": settings.MY_INVOLVEMENT_SESSION_HOURS,
+        },
+    )
+
+
+@never_cache
+@require_safe
+def my_involvement_calendar(request, pk):
+    """The calendar file for a place they hold at a meeting to come, joining details included."""
+    email = _signed_in_email(request)
+    if email is None:
+        raise Http404
+    booking = get_object_or_404(
+        Booking.objects.filter(
+            expression__in=ExpressionOfInterest.objects.joined_by(email),
+            status__in=Booking.HOLDS_A_PLACE, meeting__ends_at__gt=timezone.now(),
+        ).select_related("meeting__opportunity", "meeting__site"),
+        pk=pk,
+    )
+    response = HttpResponse(
+        meeting_ics(booking.meeting, joining_details=True),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{ics_filename(booking.meeting)}"'
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def my_involvement_sign_out(request):
+    """The page's "Sign out" button (POST) signs out. Opening the address (GET) only shows
+    the button: a link followed by accident must not sign anyone out, nor a forged one."""
+    if request.method == "POST":
+        request.session.flush()
+        messages.success(request, "You have signed out.")
+        return redirect("applications:my_involvement_sign_in")
+    return render(request, "applications/my_involvement/sign_out.html")

@@ -223,6 +223,15 @@ EXPRESSION_RATE_LIMIT_WINDOW = env.int("EXPRESSION_RATE_LIMIT_WINDOW", default=3
 ALERT_CONFIRMATION_DAYS = env.int("ALERT_CONFIRMATION_DAYS", default=3)
 if ALERT_CONFIRMATION_DAYS < 1:
     raise ImproperlyConfigured("Set ALERT_CONFIRMATION_DAYS to a whole number of days, 1 or more.")
+# A sign-in link to a lay partner's own page (/my-involvement/) works once, for this many
+# minutes; signed in, they stay so for MY_INVOLVEMENT_SESSION_HOURS
+# (applications/my_involvement.py).
+MY_INVOLVEMENT_LINK_MINUTES = env.int("MY_INVOLVEMENT_LINK_MINUTES", default=30)
+MY_INVOLVEMENT_SESSION_HOURS = env.int("MY_INVOLVEMENT_SESSION_HOURS", default=3)
+if MY_INVOLVEMENT_LINK_MINUTES < 1 or MY_INVOLVEMENT_SESSION_HOURS < 1:
+    raise ImproperlyConfigured(
+        "Set MY_INVOLVEMENT_LINK_MINUTES and MY_INVOLVEMENT_SESSION_HOURS to 1 or more."
+    )
 # `manage.py send_meeting_reminders` emails people booked on meetings this many days ahead.
 MEETING_REMINDER_DAYS = env.int("MEETING_REMINDER_DAYS", default=2)
 # `manage.py close_event_registrations` closes registrations for an event this many days after

@@ -17,7 +17,15 @@ from involvement.formats import time_range
 from involvement.page_cache import forget_public_pages
 
 from .content_health import GOAL_GRADE, content_health
-from .models import GlossaryTerm, Meeting, Opportunity, Programme, SearchSynonym, Site
+from .models import (
+    GlossaryTerm,
+    Meeting,
+    Opportunity,
+    PaymentLevel,
+    Programme,
+    SearchSynonym,
+    Site,
+)
 
 
 @admin.register(Site)
@@ -58,6 +66,15 @@ def content_health_table(report):
         '<th scope="col">Glossary terms found</th></tr></thead><tbody>{}</tbody></table>',
         GOAL_GRADE, rows,
     )
+
+
+@admin.register(PaymentLevel)
+class PaymentLevelAdmin(admin.ModelAdmin):
+    """The trust's payment levels: an opportunity naming one states its terms on its page."""
+
+    list_display = ["name", "rate_per_hour", "rate_per_meeting", "preparation_paid", "position"]
+    list_editable = ["position"]
+    search_fields = ["name"]
 
 
 @admin.register(Programme)
@@ -150,7 +167,7 @@ class OpportunityAdmin(admin.ModelAdmin):
     list_select_related = ["programme"]
     search_fields = ["title", "summary", "description", "programme__name"]
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["programme", "site"]
+    autocomplete_fields = ["programme", "site", "payment_level"]
     inlines = [MeetingInline]
     actions = ["open_selected", "close_selected"]
     save_on_top = True
@@ -178,7 +195,7 @@ class OpportunityAdmin(admin.ModelAdmin):
             {"fields": ["lay_partner_target", "lay_partners_in_post", "lay_partners_joined"],
              "description": "For lay partner roles only."},
         ),
-        ("Payment and expenses", {"fields": ["involvement_payment", "expenses"]}),
+        ("Payment and expenses", {"fields": ["payment_level", "involvement_payment", "expenses"]}),
         ("Contact", {"fields": ["contact_name", "contact_email", "contact_phone"]}),
         ("Listing", {"fields": ["position"]}),
         ("Review", {"fields": ["last_reviewed", "next_review_due"],

@@ -15,6 +15,7 @@ class OpportunitiesConfig(AppConfig):
             Meeting,
             NamedLayPartner,
             Opportunity,
+            PaymentLevel,
             Programme,
             SearchSynonym,
             Site,
@@ -22,6 +23,8 @@ class OpportunitiesConfig(AppConfig):
 
         # Everything the public pages show of this app: stored pages go when any of it changes.
         # Synonyms change what a search finds, so a kept search page would be out of date.
-        forget_when_changed(Programme, Opportunity, Meeting, GlossaryTerm, SearchSynonym, Site)
+        forget_when_changed(
+            Programme, Opportunity, Meeting, GlossaryTerm, SearchSynonym, Site, PaymentLevel
+        )
         # "You said, we did" shows on its own pages, the home page and opportunity pages.
         forget_when_changed(ImpactRecord, ImpactUpdate, NamedLayPartner)

@@ -299,6 +299,75 @@ class Step:
 TO_BE_CONFIRMED = "To be confirmed"
 
 
+def pounds(amount):
+    """£25, or £12.50: whole pounds without pence."""
+    if amount == amount.to_integral_value():
+        return f"£{int(amount):,}"
+    return f"£{amount:,.2f}"
+
+
+class PaymentLevel(models.Model):
+    """One of the trust's levels of involvement payment, edited by the team in the admin.
+
+    NHS England's policy for patient and public voice partners pays by the kind of activity;
+    a trust sets its own levels and rates. An opportunity may name its level, and its page then
+    states the terms from here instead of the free text (or "ask us"). The trust's published
+    content gives no rates, so none are loaded: the team adds them."""
+
+    name = models.CharField(
+        max_length=200, unique=True,
+        help_text="As the trust names it, for example 'Level 2: partner in a programme group'.",
+    )
+    rate_per_hour = models.DecimalField(
+        "rate per hour (£)", max_digits=7, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    rate_per_meeting = models.DecimalField(
+        "rate per meeting (£)", max_digits=7, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    preparation_paid = models.BooleanField(
+        "preparation time is paid", default=False,
+        help_text="Tick if time spent reading papers or preparing is paid at the hourly rate.",
+    )
+    description = models.TextField(
+        "in plain English", blank=True,
+        help_text="Anything else a person should know, in plain English, for example how and "
+        "when the payment is made.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers are listed first."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def pays(self):
+        return bool(self.rate_per_hour or self.rate_per_meeting)
+
+    @property
+    def terms(self):
+        """The terms in plain English, one sentence each, for the opportunity's page."""
+        sentences = []
+        if self.rate_per_hour:
+            sentences.append(f"We pay an involvement payment of {pounds(self.rate_per_hour)} "
+                             "an hour.")
+        if self.rate_per_meeting:
+            sentences.append(f"We pay an involvement payment of {pounds(self.rate_per_meeting)} "
+                             "for each meeting.")
+        if not self.pays:
+            sentences.append("There is no involvement payment for this role.")
+        elif self.preparation_paid:
+            sentences.append("Time you spend preparing, such as reading papers, is paid too.")
+        else:
+            sentences.append("Time you spend preparing is not paid.")
+        return sentences
+
+
 class Opportunity(models.Model):
     """One way to get involved: a lay partner seat, a group, or an event series."""
 
@@ -455,6 +524,12 @@ class Opportunity(models.Model):
         max_length=300, blank=True, help_text="Leave blank if no involvement payment is offered."
     )
     expenses = models.CharField(max_length=300, blank=True)
+    payment_level = models.ForeignKey(
+        PaymentLevel, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="opportunities",
+        help_text="The page then states the level's terms. Leave blank to use the words "
+        "above instead.",
+    )
 
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(

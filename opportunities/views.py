@@ -137,7 +137,7 @@ def opportunity_detail(request, slug):
     opportunity = get_object_or_404(
         Opportunity.objects.visible_to(request.user)
         .with_lay_partner_counts()
-        .select_related("programme", "site")
+        .select_related("programme", "site", "payment_level")
         .prefetch_related(
             Prefetch(
                 "meetings",

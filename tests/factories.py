@@ -8,7 +8,15 @@ from django.utils import timezone
 from applications.equality import EqualityResponse
 from applications.models import ExpressionOfInterest
 from involvement.models import PrivacyNotice
-from opportunities.models import GlossaryTerm, ImpactRecord, Meeting, Opportunity, Programme, Site
+from opportunities.models import (
+    GlossaryTerm,
+    ImpactRecord,
+    Meeting,
+    Opportunity,
+    PaymentLevel,
+    Programme,
+    Site,
+)
 
 
 class ProgrammeFactory(factory.django.DjangoModelFactory):
@@ -27,6 +35,15 @@ class SiteFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Hospital {n}")
     slug = factory.Sequence(lambda n: f"hospital-{n}")
     address = "Praed Street\nLondon\nW2 1NY"
+
+
+class PaymentLevelFactory(factory.django.DjangoModelFactory):
+    """Made-up rates for tests: the trust has published none."""
+
+    class Meta:
+        model = PaymentLevel
+
+    name = factory.Sequence(lambda n: f"Level {n}: partner in a programme group")
 
 
 class OpportunityFactory(factory.django.DjangoModelFactory):

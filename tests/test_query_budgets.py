@@ -79,6 +79,7 @@ def build(size):
     _task_results(size)
     _authenticator_devices(staff)
     alert, pending_alert = _alert_sign_ups(size, programmes)
+    lay_partner, sign_in_link = _lay_partner(size)
 
     # The rows the single-item pages show: the richest of each.
     opportunity = Opportunity.objects.filter(kind="lay_partner").first()
@@ -91,6 +92,7 @@ def build(size):
         "impact_record": opportunity.impact_records.first(),
         "undated": undated,
         "next_date_request": NextDateRequest.objects.filter(opportunity=undated).first(),
+        "lay_partner": lay_partner, "sign_in_link": sign_in_link,
     }
 
 
@@ -167,6 +169,25 @@ def _alert_sign_ups(size, programmes):
     pending = AlertSubscription.objects.create(email=f"pending{size}@example.com")
     pending.programmes.set(programmes)
     return alert, pending
+
+
+def _lay_partner(size):
+    """A lay partner in `size` groups, with `size` meetings to come and `size` attended in
+    each, and a sign-in link for them."""
+    from applications.models import SignInLink
+
+    email = f"lay-partner{size}@example.com"
+    for n in range(size):
+        expression = ExpressionOfInterestFactory(
+            email=email, status=ExpressionOfInterest.Status.JOINED
+        )
+        for status, days in [(Booking.Status.CONFIRMED, 7), (Booking.Status.ATTENDED, -7)]:
+            meeting = MeetingFactory(
+                opportunity=expression.opportunity, is_online=True, joining_details="Link",
+                starts_at=timezone.now() + timezone.timedelta(days=days, hours=n),
+            )
+            Booking.objects.create(expression=expression, meeting=meeting, status=status)
+    return email, SignInLink.issue(email)
 
 
 def _sent_session(client, key, reference):
@@ -269,6 +290,35 @@ PUBLIC_PAGES = {
         "applications:alerts_manage", args=[rows["alert"].manage_token()]), None),
     "applications:alerts_unsubscribe": (1, lambda rows: reverse(
         "applications:alerts_unsubscribe", args=[rows["alert"].manage_token()]), None),
+    # The lay partner's own page: the session, their roles, their bookings.
+    "applications:my_involvement": (
+        4,
+        lambda rows: reverse("applications:my_involvement"),
+        lambda client, rows: _sent_session(client, "my_involvement_email", rows["lay_partner"]),
+    ),
+    "applications:my_involvement_sign_in": (
+        0, lambda rows: reverse("applications:my_involvement_sign_in"), None),
+    "applications:my_involvement_sent": (
+        1,
+        lambda rows: reverse("applications:my_involvement_sent"),
+        lambda client, rows: _sent_session(
+            client, "my_involvement_asked", rows["lay_partner"]),
+    ),
+    # The link, then whether its address is still a lay partner's.
+    "applications:my_involvement_link": (2, lambda rows: reverse(
+        "applications:my_involvement_link", args=[rows["sign_in_link"].token()]), None),
+    "applications:my_involvement_sign_out": (
+        0, lambda rows: reverse("applications:my_involvement_sign_out"), None),
+    # The session, whether they are still a lay partner, then their place at the meeting.
+    "applications:my_involvement_calendar": (
+        3,
+        lambda rows: reverse("applications:my_involvement_calendar", args=[
+            Booking.objects.filter(
+                expression__email=rows["lay_partner"], status=Booking.Status.CONFIRMED
+            ).first().pk
+        ]),
+        lambda client, rows: _sent_session(client, "my_involvement_email", rows["lay_partner"]),
+    ),
     "applications:equality": (0, lambda rows: reverse("applications:equality"), None),
     "applications:equality_thanks": (0, lambda rows: reverse("applications:equality_thanks"),
                                      None),
@@ -354,6 +404,7 @@ ADMIN_CHANGELISTS = {
     "opportunities.SearchSynonym": 5,
     "opportunities.ImpactRecord": 6,
     "opportunities.Site": 5,
+    "opportunities.PaymentLevel": 5,
 }
 
 

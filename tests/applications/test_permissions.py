@@ -96,7 +96,7 @@ IMPACT_RECORDS = {
 def test_the_involvement_team_group_has_its_permissions():
     opportunities = {
         f"opportunities.{action}_{model}"
-        for model in ["programme", "opportunity", "meeting", "glossaryterm"]
+        for model in ["programme", "opportunity", "meeting", "glossaryterm", "paymentlevel"]
         for action in ["view", "change", "add"]
     }
     assert group_codenames("Involvement team") == {

@@ -36,6 +36,7 @@ class Command(BaseCommand):
         addresses = counts.pop("subject_access_addresses")
         alerts = counts.pop("alerts_unconfirmed")
         next_date_requests = counts.pop("next_date_requests")
+        sign_in_links = counts.pop("sign_in_links")
         for rule, count in counts.items():
             description = RULES[rule].format(
                 months=settings.RETENTION_ENDED_MONTHS, years=settings.RETENTION_LAY_PARTNER_YEARS
@@ -55,6 +56,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {next_date_requests:,} requests to hear about an event's next date, "
             f"{settings.RETENTION_ENDED_MONTHS} months after we told them (or after they asked)."
+        )
+        self.stdout.write(
+            f"{verb} {sign_in_links:,} sign-in links to lay partners' pages, a day after they "
+            "were sent."
         )
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")
