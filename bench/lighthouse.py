@@ -62,6 +62,7 @@ def pages():
     partner role: the trust's main way in, and a page with the whole form behind it."""
     from django.urls import reverse
 
+    from applications.forms import INTEREST_STEPS
     from opportunities.models import Opportunity
 
     opportunity = (
@@ -74,8 +75,9 @@ def pages():
         ("home", reverse("opportunities:home")),
         ("opportunity list", reverse("opportunities:list")),
         ("opportunity page", opportunity.get_absolute_url()),
+        # The form's first question page itself: its start address only redirects there.
         ("form, first question",
-         reverse("applications:express_interest", args=[opportunity.slug])),
+         reverse("applications:interest_step", args=[opportunity.slug, INTEREST_STEPS[0][0]])),
     ]
 
 
