@@ -519,9 +519,28 @@ class ConnectionStep(InterestStepForm):
         )]
 
 
-class ConnectionOtherStep(InterestStepForm):
+class OtherAnswerStep(InterestStepForm):
+    """The page for an "Other" answer's box, asked only when "Other" was chosen, so the box
+    is required here, with the message the one-page check gives (OTHER_ANSWERS)."""
+
+    row_label = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields[self.question]
+        field.required = True
+        field.error_messages["required"] = next(
+            error for _, _, box, error in self.OTHER_ANSWERS if box == self.question
+        )
+
+    def rows(self):
+        return [(self.row_label, self.cleaned_data[self.question])]
+
+
+class ConnectionOtherStep(OtherAnswerStep):
     question = "connection_other"
     section = "Your interest"
+    row_label = "How else you are connected"
 
     class Meta(InterestQuestionsForm.Meta):
         fields = ["connection_other"]
@@ -529,16 +548,6 @@ class ConnectionOtherStep(InterestStepForm):
             **InterestQuestionsForm.Meta.labels,
             "connection_other": "How else are you connected to the trust?",
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["connection_other"].required = True
-        self.fields["connection_other"].error_messages["required"] = (
-            "Tell us how you are connected to the trust"
-        )
-
-    def rows(self):
-        return [("How else you are connected", self.cleaned_data["connection_other"])]
 
 
 class WhyStep(InterestStepForm):
@@ -579,9 +588,10 @@ class AccessNeedsStep(InterestStepForm):
         )]
 
 
-class AccessNeedsOtherStep(InterestStepForm):
+class AccessNeedsOtherStep(OtherAnswerStep):
     question = "access_needs_other"
     section = "Taking part"
+    row_label = "Something else you need"
 
     class Meta(InterestQuestionsForm.Meta):
         fields = ["access_needs_other"]
@@ -589,16 +599,6 @@ class AccessNeedsOtherStep(InterestStepForm):
             **InterestQuestionsForm.Meta.labels,
             "access_needs_other": "What else do you need to help you take part?",
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["access_needs_other"].required = True
-        self.fields["access_needs_other"].error_messages["required"] = (
-            "Tell us what you need to take part"
-        )
-
-    def rows(self):
-        return [("Something else you need", self.cleaned_data["access_needs_other"])]
 
 
 class AvailabilityStep(InterestStepForm):
