@@ -29,6 +29,7 @@ from opportunities.models import Meeting, Opportunity
 
 from .alerts import AlertSubscription  # noqa: F401
 from .bookings import Booking, BookingError
+from .claims import Claim, ClaimEvent, ClaimExport, Expense, Receipt  # noqa: F401
 
 # Migration 0005 names the `year` default as applications.models.current_year.
 from .equality import EqualityResponse, current_year  # noqa: F401

@@ -6,6 +6,7 @@ In production (DEBUG off) a missing SECRET_KEY or ALLOWED_HOSTS stops start-up r
 running insecurely, and the HTTPS-only protections switch on.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -232,6 +233,14 @@ if MY_INVOLVEMENT_LINK_MINUTES < 1 or MY_INVOLVEMENT_SESSION_HOURS < 1:
     raise ImproperlyConfigured(
         "Set MY_INVOLVEMENT_LINK_MINUTES and MY_INVOLVEMENT_SESSION_HOURS to 1 or more."
     )
+# Claims (applications/claims.py). Receipts people upload are kept here: outside STATIC_ROOT
+# and never under any public address; only the claim's views serve them. Back it up with the
+# database. Each receipt may be at most RECEIPT_MAX_MB.
+RECEIPTS_ROOT = env.path("RECEIPTS_ROOT", default=BASE_DIR / "private" / "receipts")
+RECEIPT_MAX_MB = env.int("RECEIPT_MAX_MB", default=10)
+# Mileage in a person's own car, paid a mile. The default is HMRC's approved mileage allowance
+# for cars (45p a mile for the first 10,000 miles); set the trust's own rate if it differs.
+EXPENSES_MILEAGE_RATE = Decimal(env.str("EXPENSES_MILEAGE_RATE", default="0.45"))
 # `manage.py send_meeting_reminders` emails people booked on meetings this many days ahead.
 MEETING_REMINDER_DAYS = env.int("MEETING_REMINDER_DAYS", default=2)
 # `manage.py close_event_registrations` closes registrations for an event this many days after

@@ -330,6 +330,11 @@ class PaymentLevel(models.Model):
         "preparation time is paid", default=False,
         help_text="Tick if time spent reading papers or preparing is paid at the hourly rate.",
     )
+    preparation_hours_limit = models.DecimalField(
+        "most preparation hours paid for a meeting", max_digits=4, decimal_places=2,
+        null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text="Claims for more preparation than this are refused. Leave blank for no limit.",
+    )
     description = models.TextField(
         "in plain English", blank=True,
         help_text="Anything else a person should know, in plain English, for example how and "
@@ -524,6 +529,15 @@ class Opportunity(models.Model):
         max_length=300, blank=True, help_text="Leave blank if no involvement payment is offered."
     )
     expenses = models.CharField(max_length=300, blank=True)
+    expenses_paid = models.BooleanField(
+        "expenses are paid", default=True,
+        help_text="Untick if lay partners cannot claim expenses for this opportunity's meetings.",
+    )
+    budget_code = models.CharField(
+        max_length=50, blank=True,
+        help_text="The finance budget code its payments and expenses are charged to. Payroll's "
+        "monthly file totals claims by it.",
+    )
     payment_level = models.ForeignKey(
         PaymentLevel, on_delete=models.PROTECT, null=True, blank=True,
         related_name="opportunities",

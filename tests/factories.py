@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from applications.equality import EqualityResponse
-from applications.models import ExpressionOfInterest
+from applications.models import Booking, Claim, ClaimEvent, ExpressionOfInterest
 from involvement.models import PrivacyNotice
 from opportunities.models import (
     GlossaryTerm,
@@ -132,3 +132,41 @@ class ImpactRecordFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"change-{n}")
     programme = factory.SubFactory(ProgrammeFactory)
     you_said = "The letters were hard to understand."
+
+
+class AttendedBookingFactory(factory.django.DjangoModelFactory):
+    """A lay partner (joined) recorded as attending a meeting that has happened: what a claim
+    needs."""
+
+    class Meta:
+        model = Booking
+
+    expression = factory.SubFactory(
+        ExpressionOfInterestFactory, status=ExpressionOfInterest.Status.JOINED
+    )
+    meeting = factory.SubFactory(
+        MeetingFactory,
+        opportunity=factory.SelfAttribute("..expression.opportunity"),
+        starts_at=factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=3)),
+    )
+    status = Booking.Status.ATTENDED
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """A claim for expenses only (no payment level, so no payment), just made."""
+
+    class Meta:
+        model = Claim
+        skip_postgeneration_save = True
+
+    booking = factory.SubFactory(AttendedBookingFactory)
+    budget_code = factory.LazyAttribute(lambda c: c.booking.meeting.opportunity.budget_code)
+    declaration_name = factory.LazyAttribute(lambda c: c.booking.expression.full_name)
+    declared_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def made(claim, create, extracted, **kwargs):
+        if create:
+            ClaimEvent.objects.create(
+                claim=claim, action=ClaimEvent.Action.SUBMITTED, at=claim.submitted_at
+            )
