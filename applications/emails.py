@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from involvement.emails import build_email, trust_context
-from involvement.formats import days_from_today, long_date, long_day, uk_time
+from involvement.formats import days_from_today, long_date, long_day, pounds_and_pence, uk_time
 from opportunities.calendar import meeting_ics
 
 CONTACT_WAYS = {
@@ -282,6 +282,61 @@ def my_involvement_link_email(link):
         "minutes": settings.MY_INVOLVEMENT_LINK_MINUTES,
     }
     return build_email("my_involvement_link", context, to=[link.email])
+
+
+# Claims (applications/claims.py) -------------------------------------------------------------
+
+# For each step of a claim: (headline, what happens next).
+CLAIM_STEPS = {
+    "submitted": (
+        "We have your claim",
+        "The involvement team will check it, usually within two weeks. We will email you when "
+        "it is approved, or if we have a question.",
+    ),
+    "query": (
+        "We have a question about your claim",
+        "Please answer it on your involvement page. Your claim waits until you do.",
+    ),
+    "answer": (
+        "We have your answer",
+        "The involvement team will look at your claim again and email you when it is decided.",
+    ),
+    "approve": (
+        "Your claim is approved",
+        "It will go to payroll with the next monthly payment run. We will email you when it "
+        "has been sent.",
+    ),
+    "reject": (
+        "Your claim was not approved",
+        "If you think this is wrong, or want to talk about it, contact the involvement team.",
+    ),
+    "exported": (
+        "Your claim has been sent for payment",
+        "Payroll will pay it with the next pay date. Involvement payments can affect some "
+        "benefits: if you get benefits, tell the office that pays them.",
+    ),
+}
+
+
+def claim_email(event):
+    """One email to the person at a step of their claim (`event` a ClaimEvent)."""
+    claim = event.claim
+    meeting = claim.booking.meeting
+    headline, what_happens = CLAIM_STEPS[event.action]
+    context = {
+        **trust_context(),
+        "claim": claim,
+        "event": event,
+        "headline": headline,
+        "what_happens": what_happens,
+        "meeting_title": meeting.display_title,
+        "meeting_day": long_day(meeting.starts_at),
+        "payment": pounds_and_pence(claim.payment),
+        "expenses": pounds_and_pence(claim.expenses_total),
+        "total": pounds_and_pence(claim.total),
+        "page_url": settings.SITE_URL + reverse("applications:my_involvement"),
+    }
+    return build_email("claim_update", context, to=[claim.booking.expression.email])
 
 
 def alert_choices(subscription):

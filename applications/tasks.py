@@ -14,6 +14,8 @@
   from the views, `Booking.cancel`, `ExpressionOfInterest.invite_to` and the reminders);
 - `send_alert_sign_up_email` and `send_opportunity_alert`: confirming a sign-up for alerts
   about new opportunities, and the alert itself (applications/alerts.py).
+- `send_claim_email`: to a lay partner at each step of their claim (applications/claims.py):
+  made, queried, answered, approved, rejected, sent to payroll (`queue_claim_email`).
 - `send_next_date_email`: to someone who asked to hear when an event has its next date, when
   a date they can register for is saved (`queue_next_date_emails`, from a Meeting signal).
 
@@ -40,6 +42,7 @@ from opportunities.models import Meeting, Opportunity
 from .emails import (
     alert_sign_up_email,
     booking_email,
+    claim_email,
     confirmation_email,
     meeting_message_email,
     my_involvement_link_email,
@@ -52,6 +55,7 @@ from .emails import (
 from .models import (
     AlertSubscription,
     Booking,
+    ClaimEvent,
     ExpressionOfInterest,
     MeetingMessage,
     NextDateRequest,
@@ -646,5 +650,39 @@ def queue_my_involvement_link(link):
 
     def enqueue():
         send_my_involvement_link.enqueue(link_id)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+# Claims (applications/claims.py) ------------------------------------------------------------
+
+
+@task()
+def send_claim_email(event_id):
+    """The email about one step of a claim. Nothing is sent if the claim has gone (erased
+    meanwhile) or the person has no email address. Returns how many emails were sent."""
+    event = (
+        ClaimEvent.objects.filter(pk=event_id)
+        .select_related("claim__booking__meeting", "claim__booking__expression")
+        .first()
+    )
+    if event is None or not event.claim.booking.expression.email:
+        logger.info("Claim event id=%s is gone or has no address: not sent.", event_id)
+        return 0
+    try:
+        sent = claim_email(event).send()
+    except Exception as error:
+        logger.warning("Could not send claim email event=%s: %s", event_id, describe_error(error))
+        raise
+    logger.info("Sent claim email event=%s action=%s", event_id, event.action)
+    return sent
+
+
+def queue_claim_email(event):
+    """Queue the person's email about this step, once the transaction that made it commits."""
+    event_id = event.pk
+
+    def enqueue():
+        send_claim_email.enqueue(event_id)
 
     transaction.on_commit(enqueue, robust=True)

@@ -136,3 +136,8 @@ def tel_href(number):
     number = (number or "").strip().replace("(0)", "")
     digits = re.sub(r"\D", "", number)
     return f"+{digits}" if number.startswith("+") else digits
+
+
+def pounds_and_pence(amount):
+    """£12.50, £1,200.00: money claimed or paid, always with its pence, as on a payslip."""
+    return f"£{amount:,.2f}"
