@@ -70,6 +70,11 @@ class ReceiptStorage(LazyObject):
 receipt_storage = ReceiptStorage()
 
 
+def get_receipt_storage():
+    # A callable, so migrations record this function rather than this machine's RECEIPTS_ROOT.
+    return receipt_storage
+
+
 def receipt_name(instance, filename):
     """An unguessable name, keeping nothing of the person's own file name (which may hold
     their name or address); the extension comes from what the content was found to be."""
@@ -335,7 +340,7 @@ class Receipt(models.Model):
     address: see the views that serve it to the person and to staff."""
 
     expense = models.ForeignKey(Expense, on_delete=models.CASCADE, related_name="receipts")
-    file = models.FileField(storage=receipt_storage, upload_to=receipt_name, max_length=200)
+    file = models.FileField(storage=get_receipt_storage, upload_to=receipt_name, max_length=200)
     # What the content was found to be (not what the name or the browser said).
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()
