@@ -153,6 +153,7 @@ def home(model_admin, request):
             "sees_every_programme": home.sees_every_programme,
             "meetings": home.upcoming_meetings(),
             "email_queue": home.email_queue(),
+            "claims_waiting": home.claims_waiting(),
             "can_see_tasks": request.user.has_perm("django_tasks_database.view_dbtaskresult"),
             "equality_reports": figures["equality_reports"],
             "period_query": _query(period),
