@@ -451,3 +451,35 @@ def test_the_public_page_says_plainly_when_expenses_are_not_paid(client):
     page = client.get(opportunity.get_absolute_url()).content.decode()
     assert "Expenses are not paid" not in page and "Travel paid." in page
 
+
+
+# Query budgets (the changelists' are in tests/test_query_budgets.py) -----------------------
+
+
+def queries_for(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_claim_page_and_a_receipt_cost_the_same_queries_however_much_they_hold(
+    client, team, receipts_root
+):
+    small = claim_for("Ada Lovelace")
+    with_receipt(small)
+    large = claim_for("Grace Hopper")
+    for _ in range(6):
+        with_receipt(large)
+    for act, message in [("query", "Which bus?"), ("answer", ""), ("query", "And the taxi?")]:
+        large.step(act, by=None if act == "answer" else team, message=message)
+
+    client.get(change_url(small))  # the first page fills Django's caches (content types)
+    small_page = queries_for(client, change_url(small))
+    assert small_page <= 12
+    assert queries_for(client, change_url(large)) == small_page
+    receipt = large.expenses.first().receipts.first()
+    assert queries_for(client, receipt_url(large, receipt)) <= 6
