@@ -185,6 +185,7 @@ def test_a_past_export_downloads_again_the_same_and_marks_nothing(
     assert mail.outbox == []
     listing = client.get(reverse("admin:applications_claimexport_changelist")).content.decode()
     assert export_reference(export) in listing and "£115.20" in listing
+    assert "Download (CSV)" in listing
 
 
 def test_no_claim_goes_in_two_exports(client, team, month):
@@ -239,6 +240,8 @@ def test_only_staff_allowed_to_export_make_or_download_the_file(
     )
     client.force_login(viewer)
     assert "Export approved claims" not in client.get(CHANGELIST).content.decode()
+    listing = client.get(reverse("admin:applications_claimexport_changelist")).content.decode()
+    assert export_reference(export) in listing and "Download (CSV)" not in listing
     assert client.post(EXPORT).status_code == 403
     download = reverse("admin:applications_claimexport_download", args=[export.pk])
     assert client.get(download).status_code == 403

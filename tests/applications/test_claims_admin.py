@@ -409,7 +409,7 @@ def test_the_teams_home_shows_the_claims_waiting(client, team):
     assert claims["oldest_days"] >= 13
     page = response.content.decode()
     assert "Claims waiting" in page and f"{CHANGELIST}?waiting=all" in page
-    assert f"The oldest has waited {claims['oldest_days']} working days" in page
+    assert f"{claims['oldest_days']}</span> working days the oldest has waited" in page
 
 
 def test_the_teams_home_has_no_claims_for_a_programme_lead(client, make_staff):
