@@ -17,6 +17,7 @@ remove them with the person's other records (applications/personal_data.py).
 """
 
 import re
+from decimal import Decimal
 from functools import partial
 
 from django.contrib import admin, messages
@@ -36,7 +37,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from involvement.admin_common import ReadOnlyInline, ReadOnlyInlineFormSet
+from involvement.admin_common import ReadOnlyInline, ReadOnlyInlineFormSet, render_admin_page
 from involvement.formats import date_and_time, pounds_and_pence, short_date, staff_name
 from involvement.security import log_export
 
@@ -238,11 +239,36 @@ class ClaimEventInline(ReadOnlyInline):
         return date_and_time(event.at)
 
 
-@admin.action(description="Approve selected claims", permissions=["decide"])
+@admin.action(description="Approve selected claims…", permissions=["decide"])
 def approve_selected(model_admin, request, queryset):
     """Each claim approved through its own `step`, in its own transaction with its email: a
     claim that cannot be approved (queried meanwhile, already approved) is named, and the
-    others are still approved."""
+    others are still approved. A page listing them, with their total, asks first: approving
+    is what makes them payable."""
+    if "confirm" not in request.POST:
+        claims = list(
+            queryset.select_related("booking__expression", "booking__meeting").order_by("pk")
+        )
+        rows = [
+            {"claim": claim, "tag": claim_status_tag(claim),
+             "left_out": claim.refusal("approve") is not None}
+            for claim in claims
+        ]
+        return render_admin_page(
+            request,
+            "admin/applications/claim/approve_selected.html",
+            {
+                "title": "Approve claims",
+                "rows": rows,
+                "count": sum(1 for row in rows if not row.get("left_out")),
+                "total": pounds_and_pence(sum(
+                    (row["claim"].total for row in rows if not row["left_out"]), Decimal(0)
+                )),
+                "action_name": "approve_selected",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+            model_admin=model_admin,
+        )
     approved, refused = [], []
     for claim in queryset.order_by("pk"):
         try:

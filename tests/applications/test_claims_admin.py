@@ -279,15 +279,24 @@ def test_deciding_needs_the_csrf_token(team):
 def test_approving_many_at_once_approves_each_and_names_those_it_cannot(
     client, team, django_capture_on_commit_callbacks
 ):
-    waiting = [claim_for("Ada Lovelace"), claim_for("Grace Hopper")]
-    rejected = claim_for("Alan Turing")
+    waiting = [
+        claim_for("Ada Lovelace", payment=Decimal("25")),
+        claim_for("Grace Hopper", payment=Decimal("12.50"), expenses_total=Decimal("3")),
+    ]
+    rejected = claim_for("Alan Turing", payment=Decimal("100"))
     rejected.step("reject", by=team, message="Not a meeting of ours.")
 
+    selected = {
+        "action": "approve_selected", "_selected_action": [c.pk for c in [*waiting, rejected]],
+    }
+    # First a page that says what will be approved, and approves nothing.
+    asked = client.post(CHANGELIST, selected).content.decode()
+    assert "You are about to approve 2 claims, £40.50 in all." in asked
+    assert "cannot be approved" in asked
+    assert not Claim.objects.filter(status=Status.APPROVED).exists()
+
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(CHANGELIST, {
-            "action": "approve_selected",
-            "_selected_action": [c.pk for c in [*waiting, rejected]],
-        }, follow=True)
+        response = client.post(CHANGELIST, {**selected, "confirm": "yes"}, follow=True)
 
     for claim in waiting:
         claim.refresh_from_db()
@@ -370,7 +379,7 @@ def test_seeing_claims_is_not_deciding_them(client, make_staff):
     assert "Export approved claims for payroll" not in client.get(CHANGELIST).content.decode()
     assert client.post(decide_url(claim), {"act": "approve"}).status_code == 403
     response = client.post(CHANGELIST, {
-        "action": "approve_selected", "_selected_action": [claim.pk],
+        "action": "approve_selected", "_selected_action": [claim.pk], "confirm": "yes",
     })
     claim.refresh_from_db()
     assert claim.status == Status.SUBMITTED

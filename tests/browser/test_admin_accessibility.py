@@ -328,4 +328,7 @@ def test_the_pages_staff_act_from_have_no_violations(live_server, desktop, work)
         desktop.get_by_role("button", name="Query").click()
     assert desktop.locator("#id_claim_message[aria-invalid=true]").count() == 1
     scan("claim queried with no message")
+    desktop.goto(live_server.url + reverse("admin:applications_claim_changelist"))
+    choose_action(desktop, "approve_selected")
+    scan("approve claims confirmation")
     assert_none_found(found)
