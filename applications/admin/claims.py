@@ -470,6 +470,11 @@ class ClaimAdmin(admin.ModelAdmin):
                 args=[claim.booking.expression_id],
             ),
             "export_name": export_reference(claim.export) if claim.export_id else "",
+            # What the person was asked, while the team waits for their answer.
+            "open_query": (
+                claim.events.filter(action=ClaimEvent.Action.QUERY).select_related("by").last()
+                if claim.status == Status.QUERIED else None
+            ),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)

@@ -219,6 +219,8 @@ def test_a_query_or_rejection_sends_the_message_to_the_person(
     [email] = mail.outbox
     assert email.to == ["ada@example.com"]
     assert "Which car park was it?" in email.body
+    if act == "query":  # what they were asked, at the top of the claim's page
+        assert "“Which car park was it?”" in client.get(change_url(claim)).content.decode()
 
 
 @pytest.mark.parametrize("act, error", [
@@ -480,6 +482,7 @@ def test_the_claim_page_and_a_receipt_cost_the_same_queries_however_much_they_ho
 ):
     small = claim_for("Ada Lovelace")
     with_receipt(small)
+    small.step("query", by=team, message="Which bus?")  # both queried: the page shows the query
     large = claim_for("Grace Hopper")
     for _ in range(6):
         with_receipt(large)
