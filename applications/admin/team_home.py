@@ -256,6 +256,11 @@ def csv_rows(home):
     yield ["Now", "", "", "Waiting for first contact", now["waiting"].count]
     yield ["Now", "", "", f"Overdue (more than {FIRST_CONTACT_WORKING_DAYS} working days)",
            now["overdue"].count]
+    claims = home.claims_waiting()
+    if claims is not None:
+        yield ["Now", "", "", "Claims waiting for approval", claims["count"]]
+        yield ["Now", "", "", "Working days the oldest claim has waited",
+               "" if claims["oldest_days"] is None else claims["oldest_days"]]
 
     figures = home.period_figures()
     for programme, opportunity, row in _funnel_rows(figures["funnel"]):

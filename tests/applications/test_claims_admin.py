@@ -423,6 +423,18 @@ def test_the_teams_home_shows_the_claims_waiting(client, team):
     assert f"{claims['oldest_days']}</span> working days the oldest has waited" in page
 
 
+def test_the_teams_home_spreadsheet_has_the_claims_waiting(client, team):
+    import csv
+    import io
+
+    claim_for("Ada Lovelace", submitted_at=timezone.now() - datetime.timedelta(days=21))
+    response = client.get(reverse("admin:applications_team_home_csv"))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    figures = {row[3]: row[4] for row in rows if row and row[0] == "Now"}
+    assert figures["Claims waiting for approval"] == "1"
+    assert int(figures["Working days the oldest claim has waited"]) >= 13
+
+
 def test_the_teams_home_has_no_claims_for_a_programme_lead(client, make_staff):
     claim_for("Ada Lovelace")
     client.force_login(make_staff("priya", "Programme lead"))
