@@ -80,6 +80,7 @@ def build(size):
     _authenticator_devices(staff)
     alert, pending_alert = _alert_sign_ups(size, programmes)
     lay_partner, sign_in_link = _lay_partner(size)
+    _claims(lay_partner, staff)
 
     # The rows the single-item pages show: the richest of each.
     opportunity = Opportunity.objects.filter(kind="lay_partner").first()
@@ -188,6 +189,29 @@ def _lay_partner(size):
             )
             Booking.objects.create(expression=expression, meeting=meeting, status=status)
     return email, SignInLink.issue(email)
+
+
+def _claims(email, staff):
+    """A claim, with an expense and its history, for each meeting the lay partner attended:
+    some waiting, some approved, and some sent to payroll in an export."""
+    from decimal import Decimal
+
+    from applications.models import Claim, ClaimExport, Expense
+
+    bookings = Booking.objects.filter(
+        expression__email=email, status=Booking.Status.ATTENDED
+    ).select_related("expression", "meeting__opportunity")
+    for n, booking in enumerate(bookings):
+        claim = Claim.objects.create(
+            booking=booking, payment=Decimal("25"), expenses_total=Decimal("4.50"),
+            budget_code=f"CODE{n % 3}", declaration_name=booking.expression.full_name,
+            declared_at=timezone.now(),
+        )
+        Expense.objects.create(claim=claim, kind=Expense.Kind.MILEAGE, miles=Decimal("10"),
+                               amount=Decimal("4.50"))
+        if n % 2:
+            claim.step("approve", by=staff[0])
+    ClaimExport.make(by=staff[0])
 
 
 def _sent_session(client, key, reference):
@@ -391,6 +415,9 @@ ADMIN_CHANGELISTS = {
     # 7 on PostgreSQL, where the paginator reads the planner's estimate instead of counting.
     "applications.ExpressionOfInterest": 7,
     "applications.ExpressionViewing": 6,
+    # Its filters' choices (programmes, opportunities, budget codes) are a query each.
+    "applications.Claim": 9,
+    "applications.ClaimExport": 5,
     "applications.AlertSubscription": 7,
     "applications.NextDateRequest": 6,
     "applications.PersonalDataRequest": 7,
