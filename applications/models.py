@@ -1097,11 +1097,10 @@ class StatusChange(models.Model):
         ordering = ["at", "pk"]
         indexes = [
             # The team's home (applications/team_home.py), proved on the bench's data: the
-            # moves made in a period with how long each took, read from the index alone (on
-            # PostgreSQL; elsewhere an index on `at`) ...
+            # moves made in a period with how long each took, read from the index alone. (Key
+            # columns rather than INCLUDE, which SQLite lacks: a warning on every laptop.) ...
             models.Index(
-                fields=["at"],
-                include=["from_status", "to_status", "expression", "stage_entered_at"],
+                fields=["at", "from_status", "to_status", "expression", "stage_entered_at"],
                 name="status_change_moves",
             ),
             # ... and the move into an expression's ending, which says how far it got.

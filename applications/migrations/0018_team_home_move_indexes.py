@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='statuschange',
-            index=models.Index(fields=['at'], include=('from_status', 'to_status', 'expression', 'stage_entered_at'), name='status_change_moves'),
+            index=models.Index(fields=['at', 'from_status', 'to_status', 'expression', 'stage_entered_at'], name='status_change_moves'),
         ),
     ]
