@@ -8,9 +8,10 @@ latest other row of the same expression with `to_status` equal to this row's `fr
 `at` no later than this row's), or at submission when the history has no such row (a status set
 before the history was kept).
 
-`backfill_stage_entered_at` fills in the rows that have none: migration 0017 calls it with its
-historical model, so it uses nothing but the model it is given (no status enums, no managers),
-and it must keep working for that migration: change the rule only with a new migration.
+`backfill_stage_entered_at` fills in the rows that have none: the migration
+status_change_stage_entered_at calls it with its historical model, so it uses nothing but the
+model it is given (no status enums, no managers), and it must keep working for that migration:
+change the rule only with a new migration.
 """
 
 from django.db import connections

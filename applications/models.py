@@ -1086,7 +1086,8 @@ class StatusChange(models.Model):
     # period's moves (80,000 a month in the bench's million expressions), and looking each one
     # up was most of that page's time (applications/team_home.py, bench/). Every creator sets it
     # (ExpressionOfInterest.stage_entered_at), `save()` works it out from the history when one
-    # does not, and migration 0017 filled in the rows made before it (applications/history.py).
+    # does not, and the migration status_change_stage_entered_at filled in the rows made
+    # before it (applications/history.py).
     # Empty only for a row written around Django without it (raw SQL, COPY): the team's home
     # leaves such moves out of its times rather than guess.
     stage_entered_at = models.DateTimeField(

@@ -29,9 +29,9 @@ class Migration(migrations.Migration):
             name='stage_entered_at',
             field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='entered the stage it left'),
         ),
-        # After the old index on the moves is gone, and before its replacement (0018, in a
-        # transaction of its own, so that it is built without the rows this UPDATE replaces):
-        # fewer indexes for the UPDATE to keep up to date. Nothing to undo going back: the
-        # column goes with the field.
+        # After the old index on the moves is gone, and before its replacement
+        # (team_home_move_indexes, the next migration, in a transaction of its own, so that
+        # it is built without the rows this UPDATE replaces): fewer indexes for the UPDATE to
+        # keep up to date. Nothing to undo going back: the column goes with the field.
         migrations.RunPython(fill_in_existing_moves, migrations.RunPython.noop),
     ]

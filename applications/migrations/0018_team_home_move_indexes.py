@@ -5,8 +5,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     """The team's home's moves read from an index alone, and the event registrations it leaves
-    out (applications/models.py says what each is for). Apart from 0017, whose UPDATE of every
-    move would otherwise leave the new index twice its size."""
+    out (applications/models.py says what each is for). Apart from
+    status_change_stage_entered_at, whose UPDATE of every move would otherwise leave the new
+    index twice its size."""
 
     dependencies = [
         ('applications', '0017_status_change_stage_entered_at'),

@@ -1,8 +1,9 @@
 """Each move in the history records when the expression of interest entered the stage the move
 leaves (StatusChange.stage_entered_at), which the team's home measures the time in each stage
 from. It is set by everything that moves an expression, worked out from the history for a row
-made without it, and filled in for the moves made before it existed by migration 0017's
-backfill (applications/history.py), on PostgreSQL in SQL and elsewhere in Python.
+made without it, and filled in for the moves made before it existed by the backfill of the
+migration status_change_stage_entered_at (applications/history.py), on PostgreSQL in SQL and
+elsewhere in Python.
 
 "Right" is the rule the team's home used to look up for each move, written here as it was
 (`old_rule`): the backfill must give the same values, so that no figure changed."""
