@@ -33,6 +33,7 @@ from .claims import Claim, ClaimEvent, ClaimExport, Expense, Receipt  # noqa: F4
 
 # Migration 0005 names the `year` default as applications.models.current_year.
 from .equality import EqualityResponse, current_year  # noqa: F401
+from .history import stage_entered_from_history
 from .my_involvement import SignInLink  # noqa: F401
 
 # Emails that follow the work, recorded once each, and each member of staff's choice of them.
@@ -483,6 +484,13 @@ class ExpressionOfInterest(models.Model):
                 condition=models.Q(meeting__isnull=True),
                 name="expression_triage_pipeline",
             ),
+            # ... and the event registrations, which its figures leave out, by id alone: a
+            # period's moves are told apart from theirs without reading every expression.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(meeting__isnull=False),
+                name="expression_event_registrations",
+            ),
         ]
 
     def __str__(self):
@@ -692,7 +700,8 @@ class ExpressionOfInterest(models.Model):
         with transaction.atomic():
             locked = (
                 type(self).objects.select_for_update()
-                .only("status", "parent_consent").get(pk=self.pk)
+                .only("status", "parent_consent", "submitted_at", "status_changed_at")
+                .get(pk=self.pk)
             )
             current = locked.status
             self.status = current
@@ -717,9 +726,25 @@ class ExpressionOfInterest(models.Model):
                 fields.append("first_contacted_at")
             self.save(update_fields=fields)
             self.changes.create(
-                from_status=current, to_status=status, by=by, at=now, reason=reason
+                from_status=current, to_status=status, by=by, at=now, reason=reason,
+                stage_entered_at=locked.stage_entered_at(),
             )
         return self
+
+    def stage_entered_at(self):
+        """When this expression entered the status it is at now, as the history would say:
+        what a move out of it records (`StatusChange.stage_entered_at`). Read it from a row
+        fresh from the database, before the move.
+
+        "New" began when they expressed interest (even after an undo back to "New": the time
+        to first contact counts from the form). Any other status was entered by the move that
+        set `status_changed_at`, which every move (move_to, undo_last_move, closing an event
+        registration and correcting its outcome) sets to its own `at`, in the same
+        transaction as its history row: the same instant as the history's latest move into
+        it, without reading the history."""
+        if self.status == self.Status.NEW:
+            return self.submitted_at
+        return self.status_changed_at
 
     def _refusal(self, status):
         current = self.Status(self.status).label
@@ -809,6 +834,8 @@ class ExpressionOfInterest(models.Model):
             refusal = self.undo_refusal(change, by)
             if refusal:
                 raise InvalidMove(refusal)
+            # Read before the status changes: it is when the move being undone was made.
+            entered = self.stage_entered_at()
             now = timezone.now()
             previous = self.Status(change.from_status)
             self.status = previous
@@ -826,7 +853,7 @@ class ExpressionOfInterest(models.Model):
             self.changes.create(
                 from_status=change.to_status, to_status=previous, by=by, at=now,
                 reason=f"Undone: the move to “{label}” at {record_time(change.at)}",
-                undoes=change,
+                undoes=change, stage_entered_at=entered,
             )
         return self
 
@@ -935,13 +962,21 @@ class ExpressionOfInterest(models.Model):
         came: it becomes "attended the event", and the history says who corrected it."""
         now = timezone.now()
         with transaction.atomic():
-            corrected = type(self).objects.filter(
-                pk=self.pk, status=self.Status.DID_NOT_ATTEND
-            ).update(status=self.Status.ATTENDED, status_changed_at=now, updated_at=now)
-            if corrected:
+            # Locked and read first: the history row records when it was closed as "did not
+            # attend" (`stage_entered_at`), which the update below overwrites.
+            closed = (
+                type(self).objects.select_for_update()
+                .only("status", "submitted_at", "status_changed_at")
+                .filter(pk=self.pk, status=self.Status.DID_NOT_ATTEND).first()
+            )
+            if closed is not None:
+                type(self).objects.filter(pk=self.pk).update(
+                    status=self.Status.ATTENDED, status_changed_at=now, updated_at=now
+                )
                 self.changes.create(
                     from_status=self.Status.DID_NOT_ATTEND, to_status=self.Status.ATTENDED,
                     by=by, at=now, reason="Attendance recorded after the event was closed.",
+                    stage_entered_at=closed.stage_entered_at(),
                 )
                 self.status, self.status_changed_at = self.Status.ATTENDED, now
 
@@ -968,7 +1003,8 @@ class ExpressionOfInterest(models.Model):
                 status=status, status_changed_at=now, updated_at=now
             )
             self.changes.create(
-                from_status=locked.status, to_status=status, by=None, at=now, reason=reason
+                from_status=locked.status, to_status=status, by=None, at=now, reason=reason,
+                stage_entered_at=locked.stage_entered_at(),
             )
             self.status, self.status_changed_at = status, now
         return status
@@ -1045,18 +1081,42 @@ class StatusChange(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, editable=False,
         related_name="undone_by",
     )
+    # When the expression entered the stage this move leaves: its submission for a move from
+    # "New", otherwise the move into `from_status` before this one. Stored, rather than looked
+    # up in the history, because the team's home measures the time in each stage over a
+    # period's moves (80,000 a month in the bench's million expressions), and looking each one
+    # up was most of that page's time (applications/team_home.py, bench/). Every creator sets it
+    # (ExpressionOfInterest.stage_entered_at), `save()` works it out from the history when one
+    # does not, and the migration status_change_stage_entered_at filled in the rows made
+    # before it (applications/history.py).
+    # Empty only for a row written around Django without it (raw SQL, COPY): the team's home
+    # leaves such moves out of its times rather than guess.
+    stage_entered_at = models.DateTimeField(
+        "entered the stage it left", null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["at", "pk"]
         indexes = [
             # The team's home (applications/team_home.py), proved on the bench's data: the
-            # moves made in a period, and when each expression entered the stage it left.
-            models.Index(fields=["at", "from_status"], name="status_change_at"),
+            # moves made in a period with how long each took, read from the index alone. (Key
+            # columns rather than INCLUDE, which SQLite lacks: a warning on every laptop.) ...
+            models.Index(
+                fields=["at", "from_status", "to_status", "expression", "stage_entered_at"],
+                name="status_change_moves",
+            ),
+            # ... and the move into an expression's ending, which says how far it got.
             models.Index(fields=["expression", "to_status", "at"], name="status_change_entry"),
         ]
 
     def __str__(self):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.stage_entered_at is None:
+            # A row made without it (a test, a shell, a data fix): the rule the backfill uses.
+            self.stage_entered_at = stage_entered_from_history(self)
+        super().save(*args, **kwargs)
 
 
 class StaffNote(models.Model):

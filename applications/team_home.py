@@ -17,7 +17,8 @@ programmes).
   withdrew after a taster meeting counts as reaching it. Conversion is joined ÷ expressed.
 - Time in each stage: the moves staff (or the person) made in the period, each measured from
   when the expression entered the stage it left (the history row before it, or its submission
-  for "New"). Time to first contact: the moves from "New" to "Contacted" made in the period.
+  for "New"), which each move records (`StatusChange.stage_entered_at`, applications/history.py).
+  Time to first contact: the moves from "New" to "Contacted" made in the period.
   Medians, by PostgreSQL's percentile_cont; elsewhere (SQLite on a laptop) in Python.
 - Lay partner roles: the open lay partner roles of key programmes, against each role's target
   (`Opportunity.lay_partner_target`, two by default), with the people in the pipeline for each.
@@ -28,8 +29,9 @@ programmes).
   small numbers hidden exactly as the equality report hides them.
 
 Every figure is read with a fixed number of queries, whatever the number of rows or programmes.
-The period's funnel and times cost seconds at a million expressions of interest, so they are
-kept in the cache for a few minutes (`TeamHome.period_figures`); the rest is read on each visit.
+The period's funnel and times cost a fraction of a second for a month at a million
+expressions of interest, and seconds for a year, so they are kept in the cache for a few
+minutes (`TeamHome.period_figures`); the rest is read on each visit.
 """
 
 import datetime
@@ -53,7 +55,6 @@ from django.db.models import (
     Subquery,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -321,6 +322,18 @@ class TeamHome:
             condition &= Q(**{f"{path}__opportunity__in": self._opportunity_ids})
         return condition
 
+    def _moves_shown(self):
+        """A condition on a StatusChange: a move of an expression of interest shown. For
+        whoever sees every programme, "not an event registration", asked of the few
+        registrations (an index of their ids alone), so that a period's moves are read from
+        their own index without the expressions: joined to a million expressions instead,
+        PostgreSQL read them all (bench/). A programme lead's, by `_shown`."""
+        if not self.sees_every_programme:
+            return self._shown("expression")
+        return ~Exists(
+            ExpressionOfInterest.objects.filter(pk=OuterRef("expression"), meeting__isnull=False)
+        )
+
     @functools.cached_property
     def _opportunity_ids(self):
         # A programme lead's opportunities as a list of ids, read once: with the programmes
@@ -387,10 +400,10 @@ class TeamHome:
         {"funnel", "stage_times", "equality_reports", "worked_out_at"}.
 
         At a million expressions of interest a month holds tens of thousands of people and
-        moves, and each move's time in its stage is looked up in its history: seconds of work
-        (bench/). So they are worked out at most once every PERIOD_FIGURES_SECONDS for each
-        period and each whole view (the team's, or one programme lead's, with or without the
-        equality report), and kept in the cache; the page says when they were worked out."""
+        moves: a few tenths of a second of work, and a year several seconds (bench/). So they
+        are worked out at most once every PERIOD_FIGURES_SECONDS for each period and each
+        whole view (the team's, or one programme lead's, with or without the equality report),
+        and kept in the cache; the page says when they were worked out."""
         scope = "all" if self.sees_every_programme else f"user-{self.user.pk}"
         equality = "equality" if self.may_see_equality else "no-equality"
         key = f"team-home:v1:{scope}:{equality}:{self.period.first}:{self.period.last}"
@@ -501,39 +514,28 @@ class TeamHome:
         """The median days spent in each stage before leaving it in the period, and from
         expressing interest to first contact, with how many moves each is measured over:
         [(label, median days or None, moves)]. One query."""
-        entered_stage = (
-            StatusChange.objects.filter(
-                expression=OuterRef("expression"), to_status=OuterRef("from_status"),
-                at__lte=OuterRef("at"),
-            )
-            .exclude(pk=OuterRef("pk"))
-            .order_by("-at", "-pk")
-            .values("at")[:1]
-        )
+        # When each move's stage began is stored on the move (StatusChange.stage_entered_at):
+        # a month's tens of thousands of moves are read, not looked up in their history.
         moves = StatusChange.objects.filter(
-            self._shown("expression"),
+            self._moves_shown(),
             at__gte=self.period.starts_at, at__lt=self.period.ends_before,
             from_status__in=TIMED_STAGES,
-        ).annotate(
-            # "New" began when they expressed interest: no need to look it up.
-            entered=Case(
-                When(from_status=Status.NEW, then=F("expression__submitted_at")),
-                default=Coalesce(Subquery(entered_stage), F("expression__submitted_at")),
-            )
+            # Only a row written around Django has none: left out rather than guessed.
+            stage_entered_at__isnull=False,
         )
         # (label, the stage left, where to: None for anywhere)
         measures = [(stage.label, stage, None) for stage in TIMED_STAGES] + [
             ("From expressing interest to first contact", Status.NEW, Status.CONTACTED)
         ]
         if connections[moves.db].vendor == "postgresql":
-            # Each median's FILTER comes before its argument, so a move's entry is looked up
-            # once, for the one stage it left.
-            seconds = EpochSeconds(F("at") - F("entered"))
+            seconds = EpochSeconds(F("at") - F("stage_entered_at"))
             aggregates = {}
             for index, (_, left, to) in enumerate(measures):
                 condition = Q(from_status=left) & (Q(to_status=to) if to else Q())
                 aggregates[f"median_{index}"] = Median(seconds, filter=condition)
-                aggregates[f"moves_{index}"] = Count("pk", filter=condition)
+                # Counting `at`, which is never empty, not the ids: the moves' index holds
+                # every column this query reads, so the table itself is not read.
+                aggregates[f"moves_{index}"] = Count("at", filter=condition)
             figures = moves.aggregate(**aggregates)
             return [
                 (label, median_days(figures[f"median_{index}"]), figures[f"moves_{index}"])
@@ -544,7 +546,7 @@ class TeamHome:
     @staticmethod
     def _stage_times_in_python(moves, measures):
         # Without percentile_cont (SQLite), the moves' times are read and the medians found here.
-        rows = list(moves.values_list("from_status", "to_status", "at", "entered"))
+        rows = list(moves.values_list("from_status", "to_status", "at", "stage_entered_at"))
         figures = []
         for label, left, to in measures:
             seconds = [

@@ -45,7 +45,7 @@ from opportunities.models import GlossaryTerm, Meeting, Opportunity, Programme
 
 SPEC = {"programmes": 30, "opportunities": 1_000, "meetings": 20_000, "expressions": 1_000_000}
 # Bump when the generated data changes shape, so old seeds are not reused.
-SEED_VERSION = 1
+SEED_VERSION = 2
 YEARS = 5
 BATCH = 50_000
 BENCH_STAFF = "bench-admin"
@@ -666,7 +666,10 @@ EOI_COLUMNS = [
     "privacy_notice_version", "status", "not_progressed_reason", "assigned_to_id",
     "submitted_at", "first_contacted_at", "status_changed_at", "updated_at",
 ]
-CHANGE_COLUMNS = ["id", "expression_id", "from_status", "to_status", "by_id", "at", "reason"]
+CHANGE_COLUMNS = [
+    "id", "expression_id", "from_status", "to_status", "by_id", "at", "reason",
+    "stage_entered_at",
+]
 
 
 def _expanded(table):
@@ -790,6 +793,9 @@ def _expressions(rng, opportunities, meetings, team, now, history, total_rows):
             first_contacted = NULL
             reason = ""
             previous = path[0]
+            # Each move leaves the stage the one before it entered (the first, "New", began
+            # when they wrote): StatusChange.stage_entered_at.
+            entered = ts_text(submitted_ts)
             for current in path[1:]:
                 at_ts = min(at_ts + int(random_() * 21 * 86400) + 3600, now_ts)
                 change_id += 1
@@ -803,8 +809,8 @@ def _expressions(rng, opportunities, meetings, team, now, history, total_rows):
                     by, why = staff_id, STAFF_REASONS[int(random_() * len(STAFF_REASONS))]
                 if current == contacted:
                     first_contacted = at
-                history.add((str(change_id), str(n), previous, current, by, at, why))
-                previous = current
+                history.add((str(change_id), str(n), previous, current, by, at, why, entered))
+                previous, entered = current, at
             changed = ts_text(at_ts)
             assigned = staff_id if (status != "new" or random_() < 0.2) else NULL
             yield (

@@ -11,7 +11,8 @@ DATABASE_URL=postgres://... pytest tests/test_bench_seed.py
 import pytest
 from django.db import connection
 
-from applications.models import ExpressionOfInterest
+from applications.history import stage_entered_from_history
+from applications.models import ExpressionOfInterest, StatusChange
 from bench import run, seed
 from involvement.models import PrivacyNotice
 from tests.public_forms import send_interest
@@ -67,6 +68,18 @@ def test_a_fresh_seed_keeps_the_privacy_notices_the_migrations_made():
     assert seeded["reused"] is False
     assert ExpressionOfInterest.objects.count() == 200
     assert privacy_notices() == before
+
+
+def test_each_seeded_move_records_when_its_stage_began_as_the_history_says():
+    seed_few(fresh=True)
+
+    changes = list(StatusChange.objects.select_related("expression"))
+
+    assert len(changes) > 200
+    assert all(change.stage_entered_at is not None for change in changes)
+    assert [change.stage_entered_at for change in changes] == [
+        stage_entered_from_history(change) for change in changes
+    ]
 
 
 def test_the_bench_form_post_saves_after_a_fresh_seed_and_after_a_reused_one(client):
