@@ -488,8 +488,9 @@ def _seed_fresh(log, spec):
         for sql in restore:
             cursor.execute(sql)
         log(f"{len(restore)} indexes rebuilt in {time.monotonic() - started:.0f} s")
-        for model in (Programme, Opportunity, Meeting, GlossaryTerm, ExpressionOfInterest,
-                      StatusChange):
+        # Every table filled by COPY with its own ids, so a row added later gets a new one.
+        for model in (Programme, Programme.leads.through, Opportunity, Meeting, GlossaryTerm,
+                      ExpressionOfInterest, StatusChange):
             table = model._meta.db_table
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

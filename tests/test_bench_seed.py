@@ -82,6 +82,21 @@ def test_each_seeded_move_records_when_its_stage_began_as_the_history_says():
     ]
 
 
+def test_rows_added_after_the_seed_get_new_ids_in_every_copied_table(django_user_model):
+    from opportunities.models import Programme
+
+    seed_few(fresh=True)
+    programme = Programme.objects.order_by("pk").last()
+    lead = django_user_model.objects.create_user("another-lead", is_staff=True)
+    before = Programme.leads.through.objects.count()
+
+    # The leads' table was copied with its ids: an add must not collide with one of them.
+    programme.leads.add(lead)
+
+    assert Programme.leads.through.objects.count() == before + 1
+    assert programme.leads.filter(pk=lead.pk).exists()
+
+
 def test_the_bench_form_post_saves_after_a_fresh_seed_and_after_a_reused_one(client):
     seed_few(fresh=True)
 

@@ -16,7 +16,7 @@ def fill_in_existing_moves(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0016_my_involvement_sign_in_links'),
+        ('applications', '0018_claims_staff_permissions'),
     ]
 
     operations = [

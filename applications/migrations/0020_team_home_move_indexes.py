@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     index twice its size."""
 
     dependencies = [
-        ('applications', '0017_status_change_stage_entered_at'),
+        ('applications', '0019_status_change_stage_entered_at'),
     ]
 
     operations = [
