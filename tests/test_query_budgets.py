@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from applications.claims import tax_year
 from applications.models import Booking, ExpressionOfInterest, NextDateRequest, StaffNote
 from opportunities.models import Meeting, Opportunity
 from tests.factories import (
@@ -173,21 +174,58 @@ def _alert_sign_ups(size, programmes):
 
 def _lay_partner(size):
     """A lay partner in `size` groups, with `size` meetings to come and `size` attended in
-    each, and a sign-in link for them."""
-    from applications.models import SignInLink
+    each, and a sign-in link for them. Each attended meeting but the last of each group has
+    a claim, with `size` expenses each with a receipt, queried and sent to payroll."""
+    from django.core.files.base import ContentFile
+
+    from applications.models import (
+        Claim,
+        ClaimEvent,
+        ClaimExport,
+        Expense,
+        Receipt,
+        SignInLink,
+    )
 
     email = f"lay-partner{size}@example.com"
+    export = ClaimExport.objects.create(month=timezone.localdate().replace(day=1))
     for n in range(size):
         expression = ExpressionOfInterestFactory(
             email=email, status=ExpressionOfInterest.Status.JOINED
         )
-        for status, days in [(Booking.Status.CONFIRMED, 7), (Booking.Status.ATTENDED, -7)]:
+        for status, days in [(Booking.Status.CONFIRMED, 7), (Booking.Status.ATTENDED, -7),
+                             (Booking.Status.ATTENDED, -8)]:
             meeting = MeetingFactory(
                 opportunity=expression.opportunity, is_online=True, joining_details="Link",
                 starts_at=timezone.now() + timezone.timedelta(days=days, hours=n),
             )
-            Booking.objects.create(expression=expression, meeting=meeting, status=status)
+            booking = Booking.objects.create(
+                expression=expression, meeting=meeting, status=status
+            )
+            if days != -8:
+                continue
+            claim = Claim.objects.create(
+                booking=booking, declaration_name="Siobhán", declared_at=timezone.now(),
+                export=export, status=Claim.Status.EXPORTED,
+            )
+            for action in ["submitted", "query", "answer", "approve", "exported"]:
+                ClaimEvent.objects.create(claim=claim, action=action, message="Which car park?")
+            for _ in range(size):
+                expense = Expense.objects.create(claim=claim, kind="parking", amount=4)
+                receipt = Receipt(expense=expense, content_type="application/pdf", size=5)
+                receipt.file.save("r", ContentFile(b"%PDF-"), save=False)
+                receipt.save()
     return email, SignInLink.issue(email)
+
+
+def _my_claim(rows):
+    from applications.models import Claim
+
+    return Claim.objects.for_person(rows["lay_partner"]).first()
+
+
+def _signed_in(client, rows):
+    _sent_session(client, "my_involvement_email", rows["lay_partner"])
 
 
 def _sent_session(client, key, reference):
@@ -290,9 +328,9 @@ PUBLIC_PAGES = {
         "applications:alerts_manage", args=[rows["alert"].manage_token()]), None),
     "applications:alerts_unsubscribe": (1, lambda rows: reverse(
         "applications:alerts_unsubscribe", args=[rows["alert"].manage_token()]), None),
-    # The lay partner's own page: the session, their roles, their bookings.
+    # The lay partner's own page: the session, their roles, their bookings, their claims.
     "applications:my_involvement": (
-        4,
+        5,
         lambda rows: reverse("applications:my_involvement"),
         lambda client, rows: _sent_session(client, "my_involvement_email", rows["lay_partner"]),
     ),
@@ -318,6 +356,49 @@ PUBLIC_PAGES = {
             ).first().pk
         ]),
         lambda client, rows: _sent_session(client, "my_involvement_email", rows["lay_partner"]),
+    ),
+    # Claiming for a meeting attended: the session, whether they are still a lay partner,
+    # the booking with its meeting and level, whether it has a claim.
+    "applications:claim_new": (
+        4,
+        lambda rows: reverse("applications:claim_new", args=[
+            Booking.objects.filter(
+                expression__email=rows["lay_partner"], status=Booking.Status.ATTENDED,
+                claim__isnull=True,
+            ).first().pk
+        ]),
+        _signed_in,
+    ),
+    # The session, still a lay partner, the claim, its history, expenses and receipts.
+    "applications:claim_detail": (
+        6,
+        lambda rows: reverse("applications:claim_detail", args=[_my_claim(rows).pk]),
+        _signed_in,
+    ),
+    # The session, still a lay partner, the receipt if it is theirs.
+    "applications:claim_receipt": (
+        3,
+        lambda rows: reverse("applications:claim_receipt", args=[
+            _my_claim(rows).expenses.first().receipts.first().pk
+        ]),
+        _signed_in,
+    ),
+    # The session, still a lay partner, the claims paid in the year, the name to head it.
+    "applications:claims_statement": (
+        4,
+        lambda rows: reverse(
+            "applications:claims_statement",
+            args=[tax_year(timezone.localdate())[0].year],
+        ),
+        _signed_in,
+    ),
+    "applications:claims_statement_csv": (
+        3,
+        lambda rows: reverse(
+            "applications:claims_statement_csv",
+            args=[tax_year(timezone.localdate())[0].year],
+        ),
+        _signed_in,
     ),
     "applications:equality": (0, lambda rows: reverse("applications:equality"), None),
     "applications:equality_thanks": (0, lambda rows: reverse("applications:equality_thanks"),
