@@ -33,6 +33,7 @@ from .claims import (
     ClaimError,
     check_can_claim,
     delete_receipt_files_after_commit,
+    hours_text,
     make_claim,
     receipt_response,
     tax_year,
@@ -1491,7 +1492,12 @@ def _claim_form_page(request, booking, form, expense_forms, *, rows=None, added=
             "expense_forms": expense_forms, "expense_rows": rows,
             "more_rows": rows < claim_forms.MOST_EXPENSE_ROWS,
             "any_errors": bool(form.errors) or any(f.errors for f in expense_forms),
-            "added": added, "mileage_rate": settings.EXPENSES_MILEAGE_RATE,
+            "added": added,
+            "preparation_limit": (
+                hours_text(form.level.preparation_hours_limit)
+                if form.asks_preparation and form.level.preparation_hours_limit is not None
+                else None
+            ),
         },
         status=status,
     )

@@ -99,6 +99,7 @@ def test_it_shows_the_form_with_the_levels_terms_and_the_benefits_advice(client,
     assert "<h1>Claim your payment and expenses</h1>" in html
     assert "We pay an involvement payment of £20 an hour." in html
     assert "If you get benefits, an involvement payment may affect them." in html
+    assert "You can claim up to 1 hour of preparation for a meeting." in html
     assert "I do not want the involvement payment" in html
     assert 'name="hours"' in html and 'name="preparation_hours"' in html
     assert 'name="expense-0-kind"' in html and 'enctype="multipart/form-data"' in html
