@@ -434,6 +434,9 @@ def delete_receipt_files_after_commit(names):
 # Uploads ----------------------------------------------------------------------------------------
 
 WRONG_KIND = "The file must be a photo (JPG or PNG) or a PDF"
+# A phone's photo is at most about 50 million pixels (a 48 megapixel camera). A small file that
+# unpacks into far more is an attack on the server's memory, not a receipt.
+MOST_PIXELS = 60_000_000
 
 
 class CheckedUpload(NamedTuple):
@@ -470,6 +473,11 @@ def _checked_image(content):
             kind = image.format
             if kind not in ("JPEG", "PNG"):
                 raise ClaimError(WRONG_KIND)
+            if image.width * image.height > MOST_PIXELS:
+                raise ClaimError(
+                    "The photo is too big to open: take it again at a lower resolution, or "
+                    "send a PDF"
+                )
             image.verify()
         # verify() leaves the image unusable: open it again to read the picture.
         with Image.open(io.BytesIO(content)) as image:

@@ -413,3 +413,17 @@ def test_a_png_is_taken(client, booking):
     }))
 
     assert Receipt.objects.get().content_type == "image/png"
+
+
+def test_a_small_file_that_unpacks_into_a_huge_picture_is_refused(client, booking):
+    out = io.BytesIO()
+    Image.new("1", (10000, 7000)).save(out, "PNG")  # 70 million pixels in a few kilobytes
+    assert len(out.getvalue()) < 100_000
+
+    response = client.post(claim_url(booking), answers(hours="2", **{
+        "expense-0-kind": "parking", "expense-0-amount": "4",
+        "expense-0-receipt": SimpleUploadedFile("r.png", out.getvalue(), "image/png"),
+    }))
+
+    assert "The photo is too big to open" in response.content.decode()
+    assert not Receipt.objects.exists()

@@ -99,6 +99,14 @@ def test_the_claim_pages_have_no_violations(live_server, phone, booking):
     phone.get_by_role("button", name="Send claim", exact=True).last.click()
     assert phone.title().startswith("Error: ")
     assert_no_violations(phone, "the claim form, with errors")
+    phone.get_by_label("How many hours were you at the meeting?").fill("2")
+    phone.get_by_label("How much did you pay?").first.fill("12")
+    phone.get_by_label("Why did you need a taxi? (taxi only)").first.fill("No buses at 7am.")
+    phone.get_by_label("I declare that").check()
+    phone.get_by_label("Your full name").fill("Siobhán O'Brien")
+    phone.get_by_role("button", name="Send claim", exact=True).last.click()
+    assert phone.locator(".nhsuk-panel__title").inner_text() == "Claim sent"
+    assert_no_violations(phone, "the claim sent")
 
     phone.goto(live_server.url + reverse("applications:claim_new", args=[not_attended.pk]))
     assert phone.get_by_role("heading", level=1).inner_text() == (
