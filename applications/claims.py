@@ -79,8 +79,7 @@ receipt_storage = ReceiptStorage()
 
 
 def get_receipt_storage():
-    # A callable, so migrations name this function instead of the path on the machine that
-    # made them (the storage itself deconstructs to its location).
+    # A callable, so migrations record this function rather than this machine's RECEIPTS_ROOT.
     return receipt_storage
 
 

@@ -22,6 +22,7 @@ programmes).
 - Lay partner roles: the open lay partner roles of key programmes, against each role's target
   (`Opportunity.lay_partner_target`, two by default), with the people in the pipeline for each.
 - Upcoming meetings and the email queue: now.
+- Claims waiting: as things stand now, for staff who may see claims (`claims_waiting`).
 - Equality monitoring: the answers are kept by calendar year only (applications/equality.py),
   so the figures are those of each whole year the period touches, each year on its own and with
   small numbers hidden exactly as the equality report hides them.
@@ -46,6 +47,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -61,7 +63,7 @@ from involvement.formats import long_date
 from opportunities.models import Meeting, Opportunity, Programme
 
 from .equality import EqualityResponse
-from .models import ExpressionOfInterest, StatusChange
+from .models import Claim, ExpressionOfInterest, StatusChange, working_days_between
 
 Status = ExpressionOfInterest.Status
 
@@ -622,3 +624,20 @@ class TeamHome:
             return None
         return EqualityResponse.objects.reports_by_year(self.period.years)
 
+    # Claims ------------------------------------------------------------------------------------
+
+    def claims_waiting(self):
+        """Claims waiting for the team to approve, query or reject them: how many, and the
+        working days the oldest has waited since it was made, with the list behind them; None
+        for staff who may not see claims. One query."""
+        if not self.user.has_perm("applications.view_claim"):
+            return None
+        figures = Claim.objects.waiting().aggregate(count=Count("pk"), oldest=Min("submitted_at"))
+        oldest = figures["oldest"]
+        return {
+            "count": figures["count"],
+            "oldest_days": (
+                working_days_between(timezone.localdate(oldest), self.today) if oldest else None
+            ),
+            "url": reverse("admin:applications_claim_changelist") + "?waiting=all",
+        }

@@ -100,6 +100,8 @@ def _columns(model, supplied):
             value = field.get_default()
         elif field.null:
             value = None
+        elif field.blank and field.get_internal_type() in ("CharField", "TextField"):
+            value = ""  # what a blank text field holds when the form leaves it empty
         else:
             raise RuntimeError(
                 f"bench/seed.py does not know how to fill {model.__name__}.{field.name}: "

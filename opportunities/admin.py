@@ -72,7 +72,10 @@ def content_health_table(report):
 class PaymentLevelAdmin(admin.ModelAdmin):
     """The trust's payment levels: an opportunity naming one states its terms on its page."""
 
-    list_display = ["name", "rate_per_hour", "rate_per_meeting", "preparation_paid", "position"]
+    list_display = [
+        "name", "rate_per_hour", "rate_per_meeting", "preparation_paid",
+        "preparation_hours_limit", "position",
+    ]
     list_editable = ["position"]
     search_fields = ["name"]
 
@@ -195,7 +198,9 @@ class OpportunityAdmin(admin.ModelAdmin):
             {"fields": ["lay_partner_target", "lay_partners_in_post", "lay_partners_joined"],
              "description": "For lay partner roles only."},
         ),
-        ("Payment and expenses", {"fields": ["payment_level", "involvement_payment", "expenses"]}),
+        ("Payment and expenses", {"fields": [
+            "payment_level", "involvement_payment", "expenses", "expenses_paid", "budget_code",
+        ]}),
         ("Contact", {"fields": ["contact_name", "contact_email", "contact_phone"]}),
         ("Listing", {"fields": ["position"]}),
         ("Review", {"fields": ["last_reviewed", "next_review_due"],

@@ -81,6 +81,8 @@ def build(size):
     _authenticator_devices(staff)
     alert, pending_alert = _alert_sign_ups(size, programmes)
     lay_partner, sign_in_link = _lay_partner(size)
+    _claims(lay_partner, staff)
+    _claim_receipts_and_unclaimed_meetings(lay_partner, size)
 
     # The rows the single-item pages show: the richest of each.
     opportunity = Opportunity.objects.filter(kind="lay_partner").first()
@@ -174,54 +176,85 @@ def _alert_sign_ups(size, programmes):
 
 def _lay_partner(size):
     """A lay partner in `size` groups, with `size` meetings to come and `size` attended in
-    each, and a sign-in link for them. Each attended meeting but the last of each group has
-    a claim, with `size` expenses each with a receipt, queried and sent to payroll."""
-    from django.core.files.base import ContentFile
-
-    from applications.models import (
-        Claim,
-        ClaimEvent,
-        ClaimExport,
-        Expense,
-        Receipt,
-        SignInLink,
-    )
+    each, and a sign-in link for them."""
+    from applications.models import SignInLink
 
     email = f"lay-partner{size}@example.com"
-    export = ClaimExport.objects.create(month=timezone.localdate().replace(day=1))
     for n in range(size):
         expression = ExpressionOfInterestFactory(
             email=email, status=ExpressionOfInterest.Status.JOINED
         )
-        for status, days in [(Booking.Status.CONFIRMED, 7), (Booking.Status.ATTENDED, -7),
-                             (Booking.Status.ATTENDED, -8)]:
+        for status, days in [(Booking.Status.CONFIRMED, 7), (Booking.Status.ATTENDED, -7)]:
             meeting = MeetingFactory(
                 opportunity=expression.opportunity, is_online=True, joining_details="Link",
                 starts_at=timezone.now() + timezone.timedelta(days=days, hours=n),
             )
-            booking = Booking.objects.create(
-                expression=expression, meeting=meeting, status=status
-            )
-            if days != -8:
-                continue
-            claim = Claim.objects.create(
-                booking=booking, declaration_name="Siobhán", declared_at=timezone.now(),
-                export=export, status=Claim.Status.EXPORTED,
-            )
-            for action in ["submitted", "query", "answer", "approve", "exported"]:
-                ClaimEvent.objects.create(claim=claim, action=action, message="Which car park?")
-            for _ in range(size):
-                expense = Expense.objects.create(claim=claim, kind="parking", amount=4)
-                receipt = Receipt(expense=expense, content_type="application/pdf", size=5)
-                receipt.file.save("r", ContentFile(b"%PDF-"), save=False)
-                receipt.save()
+            Booking.objects.create(expression=expression, meeting=meeting, status=status)
     return email, SignInLink.issue(email)
 
 
+def _claims(email, staff):
+    """A claim, with an expense and its history, for each meeting the lay partner attended:
+    some waiting, some approved, and some sent to payroll in an export."""
+    from decimal import Decimal
+
+    from applications.models import Claim, ClaimExport, Expense
+
+    bookings = Booking.objects.filter(
+        expression__email=email, status=Booking.Status.ATTENDED
+    ).select_related("expression", "meeting__opportunity")
+    for n, booking in enumerate(bookings):
+        claim = Claim.objects.create(
+            booking=booking, payment=Decimal("25"), expenses_total=Decimal("4.50"),
+            budget_code=f"CODE{n % 3}", declaration_name=booking.expression.full_name,
+            declared_at=timezone.now(),
+        )
+        Expense.objects.create(claim=claim, kind=Expense.Kind.MILEAGE, miles=Decimal("10"),
+                               amount=Decimal("4.50"))
+        if n % 2:
+            claim.step("approve", by=staff[0])
+    ClaimExport.make(by=staff[0])
+
+
+def _claim_receipts_and_unclaimed_meetings(email, size):
+    """For the person's claim pages: `size` more expenses, each with a receipt, and a query
+    answered, on each claim; and one more meeting attended, not yet claimed for, in each of
+    their groups."""
+    from django.core.files.base import ContentFile
+
+    from applications.models import Claim, ClaimEvent, Expense, Receipt
+
+    for claim in Claim.objects.for_person(email):
+        for action in ["query", "answer"]:
+            ClaimEvent.objects.create(claim=claim, action=action, message="Which car park?")
+        for _ in range(size):
+            expense = Expense.objects.create(claim=claim, kind="parking", amount=4)
+            receipt = Receipt(expense=expense, content_type="application/pdf", size=5)
+            receipt.file.save("r", ContentFile(b"%PDF-"), save=False)
+            receipt.save()
+    for n, expression in enumerate(ExpressionOfInterest.objects.joined_by(email)):
+        meeting = MeetingFactory(
+            opportunity=expression.opportunity,
+            starts_at=timezone.now() - timezone.timedelta(days=8, hours=n),
+        )
+        Booking.objects.create(
+            expression=expression, meeting=meeting, status=Booking.Status.ATTENDED
+        )
+
+
 def _my_claim(rows):
+    """One of their claims with receipts."""
     from applications.models import Claim
 
-    return Claim.objects.for_person(rows["lay_partner"]).first()
+    return Claim.objects.for_person(rows["lay_partner"]).filter(
+        expenses__receipts__isnull=False
+    ).first()
+
+
+def _my_receipt(rows):
+    from applications.models import Receipt
+
+    return Receipt.objects.filter(expense__claim=_my_claim(rows)).first()
 
 
 def _signed_in(client, rows):
@@ -379,7 +412,7 @@ PUBLIC_PAGES = {
     "applications:claim_receipt": (
         3,
         lambda rows: reverse("applications:claim_receipt", args=[
-            _my_claim(rows).expenses.first().receipts.first().pk
+            _my_receipt(rows).pk
         ]),
         _signed_in,
     ),
@@ -472,6 +505,9 @@ ADMIN_CHANGELISTS = {
     # 7 on PostgreSQL, where the paginator reads the planner's estimate instead of counting.
     "applications.ExpressionOfInterest": 7,
     "applications.ExpressionViewing": 6,
+    # Its filters' choices (programmes, opportunities, budget codes) are a query each.
+    "applications.Claim": 9,
+    "applications.ClaimExport": 5,
     "applications.AlertSubscription": 7,
     "applications.NextDateRequest": 6,
     "applications.PersonalDataRequest": 7,

@@ -14,12 +14,14 @@ opportunities.py  the opportunities admin's pages, with this app's rows added to
 register.py       a meeting's register: who is coming and their access needs, attendance
                   for everyone at once, an email to everyone booked, the attendee list
 alerts.py         how many people get alerts about new opportunities, and what they chose
+claims.py         claims for payments and expenses: the list, deciding, receipts, and
+                  the monthly file for payroll
 
 Django's admin autodiscovery imports this package; importing the modules registers their
 admins.
 """
 
-from . import alerts, opportunities, personal_data, preferences  # noqa: F401  (they register admins)
+from . import alerts, claims, opportunities, personal_data, preferences  # noqa: F401  (they register admins)
 from .expressions import ExpressionOfInterestAdmin
 
 __all__ = ["ExpressionOfInterestAdmin"]

@@ -153,6 +153,7 @@ def home(model_admin, request):
             "sees_every_programme": home.sees_every_programme,
             "meetings": home.upcoming_meetings(),
             "email_queue": home.email_queue(),
+            "claims_waiting": home.claims_waiting(),
             "can_see_tasks": request.user.has_perm("django_tasks_database.view_dbtaskresult"),
             "equality_reports": figures["equality_reports"],
             "period_query": _query(period),
@@ -255,6 +256,11 @@ def csv_rows(home):
     yield ["Now", "", "", "Waiting for first contact", now["waiting"].count]
     yield ["Now", "", "", f"Overdue (more than {FIRST_CONTACT_WORKING_DAYS} working days)",
            now["overdue"].count]
+    claims = home.claims_waiting()
+    if claims is not None:
+        yield ["Now", "", "", "Claims waiting for approval", claims["count"]]
+        yield ["Now", "", "", "Working days the oldest claim has waited",
+               "" if claims["oldest_days"] is None else claims["oldest_days"]]
 
     figures = home.period_figures()
     for programme, opportunity, row in _funnel_rows(figures["funnel"]):

@@ -8,7 +8,7 @@ import time
 from unittest import mock
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from applications.models import Booking, ExpressionOfInterest
@@ -105,7 +105,10 @@ def test_the_decline_button_cancels_the_place(client):
     html = text_of(response)
     assert "We have cancelled your place" in html
     # They can still withdraw their interest altogether, without a reason.
-    assert held.expression.manage_path() in html
+    manage = re.search(r'href="(/interest/manage/[^"]+)"', response.content.decode())[1]
+    assert ExpressionOfInterest.from_manage_token(resolve(manage).kwargs["token"]) == (
+        held.expression
+    )
 
 
 def test_declining_gives_the_place_to_the_first_person_waiting_and_emails_them(

@@ -119,6 +119,9 @@ def test_the_involvement_team_group_has_its_permissions():
         *IMPACT_RECORDS,
         # How many people get alerts about new opportunities, and what they chose.
         "applications.view_alertsubscription",
+        # Claims: seeing them and their receipts, deciding them, the file for payroll.
+        "applications.view_claim", "applications.decide_claim", "applications.export_claims",
+        "applications.view_claimexport",
     }
 
 

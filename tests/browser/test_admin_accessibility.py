@@ -74,7 +74,7 @@ def staff(django_user_model, username, group_name):
 
 
 @pytest.fixture
-def work(django_user_model, staff_groups):
+def work(django_user_model, staff_groups, settings, tmp_path):
     """The trust's content, meetings, and a few expressions of interest at different stages,
     with a booking and a note, so that every list, change page and custom page has something
     on it."""
@@ -110,14 +110,54 @@ def work(django_user_model, staff_groups):
     NamedLayPartner.objects.create(
         record=record, name="Grace Hopper", agreed=True, how_they_agreed="By email"
     )
+    claim = _claims(opportunity, team, settings, tmp_path)
     return {
         "team": team,
         "lead": lead,
+        "claim": claim,
         "new": new,
         "contacted": contacted,
         "booking": Booking.objects.get(expression=contacted, meeting=briefing),
         "meeting": briefing,
     }
+
+
+def _claims(opportunity, team, settings, tmp_path):
+    """A claim waiting for approval, with a mileage expense and a bus fare with its receipt,
+    made first so that it is the claim whose page is scanned; and another, approved and sent
+    to payroll, so that the payroll exports list has a row."""
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+
+    from applications.models import ClaimExport, Expense, Receipt
+    from tests.factories import ClaimFactory
+
+    settings.RECEIPTS_ROOT = tmp_path / "receipts"
+    waiting = ClaimFactory(
+        booking__expression__opportunity=opportunity,
+        booking__expression__full_name="Katherine Johnson",
+        payment=Decimal("25"), hours=Decimal("2"), expenses_total=Decimal("10.70"),
+        budget_code="ABC123",
+    )
+    Expense.objects.create(
+        claim=waiting, kind=Expense.Kind.MILEAGE, miles=Decimal("10"), amount=Decimal("4.50"),
+        description="Home to the hospital and back",
+    )
+    bus = Expense.objects.create(
+        claim=waiting, kind=Expense.Kind.PUBLIC_TRANSPORT, amount=Decimal("6.20"),
+        description="Bus, both ways",
+    )
+    receipt = Receipt(expense=bus, content_type="application/pdf", size=20)
+    receipt.file.save("ticket.pdf", ContentFile(b"%PDF-1.4\n% a ticket\n"), save=False)
+    receipt.save()
+    paid = ClaimFactory(
+        booking__expression__opportunity=opportunity,
+        booking__expression__full_name="Dorothy Vaughan", payment=Decimal("25"),
+    )
+    paid.step("approve", by=team)
+    ClaimExport.make(by=team)
+    return waiting
 
 
 def sign_in_as(page, live_server, user):
@@ -214,6 +254,10 @@ def test_every_admin_page_has_no_violations(live_server, desktop, work, who):
     assert {"index", "expressions of interest list", "expression of interest change"} <= set(
         scanned
     ), scanned
+    if who == "team":
+        assert {"claims list", "claim change", "claim exports list", "claim export change"} <= (
+            set(scanned)
+        ), scanned
 
 
 def test_add_pages_sent_empty_have_no_violations(live_server, desktop, work):
@@ -274,4 +318,17 @@ def test_the_pages_staff_act_from_have_no_violations(live_server, desktop, work)
     with desktop.expect_navigation():
         desktop.locator("#content form [type=submit]").first.click()
     scan("invite sent empty")
+
+    # A claim queried with no message comes back with its error, at the address it was sent to.
+    desktop.goto(live_server.url + reverse(
+        "admin:applications_claim_change", args=[work["claim"].pk]
+    ))
+    scan("claim change page")
+    with desktop.expect_navigation():
+        desktop.get_by_role("button", name="Query").click()
+    assert desktop.locator("#id_claim_message[aria-invalid=true]").count() == 1
+    scan("claim queried with no message")
+    desktop.goto(live_server.url + reverse("admin:applications_claim_changelist"))
+    choose_action(desktop, "approve_selected")
+    scan("approve claims confirmation")
     assert_none_found(found)

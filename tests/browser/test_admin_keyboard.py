@@ -191,3 +191,55 @@ def test_the_expressions_list_and_an_expression_work_at_200_percent_zoom(
     save = page.locator("input[name=_save]").first
     save.scroll_into_view_if_needed()
     assert save.is_visible()
+
+
+def test_a_claim_can_be_queried_approved_and_exported_with_the_keyboard_alone(
+    live_server, desktop, day
+):
+    """The claims list and a claim's page (applications/admin/claims.py) without a mouse:
+    find the claim by its reference, query it (the message is needed), approve it once the
+    person has answered, and make the file for payroll."""
+    from decimal import Decimal
+
+    from applications.models import Claim
+    from tests.factories import ClaimFactory
+
+    page = desktop
+    claim = ClaimFactory(
+        booking__expression__full_name="Bola Adeyemi", payment=Decimal("25"),
+    )
+    sign_in_as(page, live_server, day["team"])
+    page.goto(live_server.url + reverse("admin:applications_claim_changelist"))
+
+    tab_to(page, page.locator("#searchbar"), "search")
+    page.keyboard.type(claim.reference)
+    press(page, "Enter")
+    tab_to(page, page.get_by_role("link", name="Bola Adeyemi"), "the claim")
+    press(page, "Enter")
+
+    # Query it with no message: the error says why, and the focus can go straight back.
+    tab_to(page, page.get_by_role("button", name="Query"), "query")
+    press(page, "Enter")
+    assert page.locator("#id_claim_message[aria-invalid=true]").count() == 1
+    tab_to(page, page.locator("#id_claim_message"), "the message")
+    page.keyboard.type("Which car park did you use?")
+    tab_to(page, page.get_by_role("button", name="Query"), "query")
+    press(page, "Enter")
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.QUERIED
+
+    # They answered (on their own page); the team approves it.
+    claim.step("answer", message="The multi-storey.")
+    page.reload()
+    tab_to(page, page.get_by_role("button", name="Approve"), "approve")
+    press(page, "Enter")
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.APPROVED
+
+    page.goto(live_server.url + reverse("admin:applications_claim_changelist"))
+    tab_to(page, page.get_by_role("button", name="Export approved claims for payroll"), "export")
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename.startswith("claims-for-payroll-")
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.EXPORTED
