@@ -1259,6 +1259,8 @@ def my_involvement(request):
         .select_related("booking__meeting__opportunity", "export")
     )
     claimed = {claim.booking_id for claim in claims}
+    for claim in claims:
+        claim.status_text = CLAIM_STATUS_FOR_PERSON[claim.status]
     for booking in attended:
         booking.claimed = booking.pk in claimed
     # A statement for each tax year in which a claim of theirs went to payroll.
@@ -1315,6 +1317,15 @@ def my_involvement_sign_out(request):
 
 CLAIM_DRAFT_SESSION_KEY = "claim_draft_key"
 CLAIM_MADE_SESSION_KEY = "claim_made"
+# A claim's status as the person reads it: the staff's words ("Queried: waiting for the
+# person") are about them, not to them.
+CLAIM_STATUS_FOR_PERSON = {
+    Claim.Status.SUBMITTED: "Waiting for approval",
+    Claim.Status.QUERIED: "The team has a question for you",
+    Claim.Status.APPROVED: "Approved",
+    Claim.Status.REJECTED: "Rejected",
+    Claim.Status.EXPORTED: "Sent to payroll",
+}
 
 
 def _signed_in_or_404(request):
@@ -1536,6 +1547,7 @@ def claim_detail(request, pk):
         question = next((e for e in reversed(events) if e.action == ClaimEvent.Action.QUERY),
                         None)
     just_made = request.session.pop(CLAIM_MADE_SESSION_KEY, None) == claim.pk
+    claim.status_text = CLAIM_STATUS_FOR_PERSON[claim.status]
     return render(
         request, "applications/my_involvement/claim_detail.html",
         {

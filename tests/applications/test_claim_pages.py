@@ -77,6 +77,8 @@ def test_they_answer_the_teams_question(client):
 
     page = client.get(url).content.decode()
     assert "The involvement team has a question" in page
+    assert "The team has a question for you" in page  # its status, in words to them
+    assert "waiting for the person" not in page
     assert "Was the parking at the hospital?" in page
 
     empty = client.post(url, {"message": "  "})
@@ -141,6 +143,24 @@ def test_a_receipt_is_not_found_for_anyone_else(client, who):
         erase(Person(EMAIL), by=None, reason="They asked")
 
     assert client.get(url).status_code == 404
+
+
+def test_a_receipt_kept_on_an_unsent_form_is_shown_only_in_the_browser_that_kept_it(client):
+    claim_for()  # so they are a lay partner
+    sign_in(client)
+    session = client.session
+    session["claim_draft_key"] = "this-browser"
+    session.save()
+    receipt = Receipt(content_type="application/pdf", size=5, draft_key="this-browser")
+    receipt.file.save("r", ContentFile(b"%PDF-"), save=False)
+    receipt.save()
+    url = reverse("applications:claim_receipt", args=[receipt.pk])
+
+    assert client.get(url).status_code == 200
+
+    other_browser = type(client)()
+    sign_in(other_browser)
+    assert other_browser.get(url).status_code == 404
 
 
 # The yearly statement -------------------------------------------------------------------------
