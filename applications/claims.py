@@ -26,17 +26,21 @@ usual name for them.
 """
 
 import datetime
+import io
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.functional import LazyObject
+from django.utils.http import content_disposition_header
 
 from involvement.formats import record_time
 
@@ -64,7 +68,11 @@ class ClaimError(ValidationError):
 class ReceiptStorage(LazyObject):
     # Lazy, so tests that change RECEIPTS_ROOT get files where they asked.
     def _setup(self):
-        self._wrapped = FileSystemStorage(location=settings.RECEIPTS_ROOT, base_url=None)
+        # Readable by the portal's own user only: receipts hold people's names and journeys.
+        self._wrapped = FileSystemStorage(
+            location=settings.RECEIPTS_ROOT, base_url=None,
+            file_permissions_mode=0o600, directory_permissions_mode=0o700,
+        )
 
 
 receipt_storage = ReceiptStorage()
@@ -335,16 +343,39 @@ class Expense(models.Model):
         return money(amount)
 
 
+class ReceiptQuerySet(models.QuerySet):
+    def kept_for(self, draft_key):
+        """Receipts uploaded with a claim form not yet sent, in the browser holding this key."""
+        if not draft_key:
+            return self.none()
+        return self.filter(expense__isnull=True, draft_key=draft_key)
+
+    def drafts_to_delete(self, now):
+        """Kept with a claim that was never sent: after a day nobody is coming back for them."""
+        return self.filter(
+            expense__isnull=True, uploaded_at__lt=now - datetime.timedelta(days=1)
+        )
+
+
 class Receipt(models.Model):
     """A receipt or ticket a person uploaded for an expense. Never served from a public
-    address: see the views that serve it to the person and to staff."""
+    address: see the views that serve it to the person and to staff (`receipt_response`).
 
-    expense = models.ForeignKey(Expense, on_delete=models.CASCADE, related_name="receipts")
+    A file input cannot be filled in again, so a receipt uploaded with a claim form that had a
+    mistake elsewhere is kept (no expense yet, and the `draft_key` of the browser that sent it)
+    and attached when the claim is made; one never attached goes after a day (retention)."""
+
+    expense = models.ForeignKey(
+        Expense, on_delete=models.CASCADE, related_name="receipts", null=True, blank=True
+    )
+    draft_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     file = models.FileField(storage=get_receipt_storage, upload_to=receipt_name, max_length=200)
     # What the content was found to be (not what the name or the browser said).
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReceiptQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
@@ -352,9 +383,135 @@ class Receipt(models.Model):
     def __str__(self):
         return f"Receipt {self.pk}"
 
+    @property
+    def kind_text(self):
+        """"PDF" or "photo (JPG)", for people."""
+        return {"application/pdf": "PDF", "image/jpeg": "photo (JPG)",
+                "image/png": "photo (PNG)"}.get(self.content_type, "file")
+
+    @property
+    def size_text(self):
+        if self.size >= 1024 * 1024:
+            return f"{self.size / (1024 * 1024):.1f}MB"
+        return f"{max(1, round(self.size / 1024))}KB"
+
+    @property
+    def filename(self):
+        """The name it is downloaded under: nothing of what the person called it."""
+        return f"receipt-{self.pk}.{self.file.name.rsplit('.', 1)[-1]}"
+
+    @classmethod
+    def keep(cls, checked, *, draft_key, now=None):
+        """Store a checked upload (`check_receipt_upload`) as a receipt not yet attached."""
+        receipt = cls(
+            content_type=checked.content_type, size=len(checked.content), draft_key=draft_key,
+            uploaded_at=now or timezone.now(),
+        )
+        receipt.file.save("receipt", ContentFile(checked.content), save=False)
+        receipt.save()
+        return receipt
+
     def delete_file(self):
         if self.file:
             self.file.storage.delete(self.file.name)
+
+
+def delete_receipt_files_after_commit(names):
+    """Remove these receipts' files once the transaction deleting their rows commits: Django
+    does not delete files when rows go, and a rolled-back deletion must keep its files."""
+    names = [name for name in names if name]
+    if not names:
+        return
+
+    def delete():
+        for name in names:
+            receipt_storage.delete(name)
+
+    transaction.on_commit(delete, robust=True)
+
+
+# Uploads ----------------------------------------------------------------------------------------
+
+WRONG_KIND = "The file must be a photo (JPG or PNG) or a PDF"
+# A phone's photo is at most about 50 million pixels (a 48 megapixel camera). A small file that
+# unpacks into far more is an attack on the server's memory, not a receipt.
+MOST_PIXELS = 60_000_000
+
+
+class CheckedUpload(NamedTuple):
+    content: bytes
+    content_type: str
+
+
+def check_receipt_upload(upload):
+    """What an uploaded receipt really is, from its content (never its name or what the
+    browser said), as a CheckedUpload; ClaimError in plain English if it is not a PDF, JPEG or
+    PNG, or is too big.
+
+    Photos are opened, checked and saved again, so what is kept is only the picture: a phone's
+    EXIF data (where it was taken, the phone, the time) is dropped. The picture is turned
+    upright first, as the EXIF said, so dropping it does not leave receipts on their side."""
+    limit = settings.RECEIPT_MAX_MB * 1024 * 1024
+    if upload.size > limit:
+        raise ClaimError(f"The file must be {settings.RECEIPT_MAX_MB}MB or smaller")
+    content = upload.read()
+    if len(content) > limit:
+        raise ClaimError(f"The file must be {settings.RECEIPT_MAX_MB}MB or smaller")
+    if not content:
+        raise ClaimError("The file is empty: choose the photo or PDF again")
+    if content.startswith(b"%PDF-"):
+        return CheckedUpload(content, "application/pdf")
+    return _checked_image(content)
+
+
+def _checked_image(content):
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            kind = image.format
+            if kind not in ("JPEG", "PNG"):
+                raise ClaimError(WRONG_KIND)
+            if image.width * image.height > MOST_PIXELS:
+                raise ClaimError(
+                    "The photo is too big to open: take it again at a lower resolution, or "
+                    "send a PDF"
+                )
+            image.verify()
+        # verify() leaves the image unusable: open it again to read the picture.
+        with Image.open(io.BytesIO(content)) as image:
+            picture = ImageOps.exif_transpose(image)
+            out = io.BytesIO()
+            if kind == "JPEG":
+                if picture.mode not in ("RGB", "L"):
+                    picture = picture.convert("RGB")
+                # No exif= argument: the new file has none.
+                picture.save(out, "JPEG", quality=90)
+                return CheckedUpload(out.getvalue(), "image/jpeg")
+            picture.save(out, "PNG")
+            return CheckedUpload(out.getvalue(), "image/png")
+    except ClaimError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError,
+            SyntaxError):
+        raise ClaimError(WRONG_KIND) from None
+
+
+def receipt_response(receipt):
+    """The HTTP response that shows a receipt, for the person's pages and staff's alike. The
+    caller decides who may see it. The file is the content type found when it was uploaded;
+    the browser is told not to guess another, to run nothing in it (a PDF viewer's scripts,
+    a crafted file), and to keep no copy."""
+    try:
+        handle = receipt.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The receipt's file is missing") from None
+    response = FileResponse(handle, content_type=receipt.content_type)
+    response["Content-Disposition"] = content_disposition_header(False, receipt.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class ClaimEvent(models.Model):
@@ -426,3 +583,45 @@ def tax_year(day):
     """The UK tax year (6 April to 5 April) holding `day`, as (first day, last day)."""
     start_year = day.year if (day.month, day.day) >= (4, 6) else day.year - 1
     return datetime.date(start_year, 4, 6), datetime.date(start_year + 1, 4, 5)
+
+
+def make_claim(booking, *, submission_key, draft_key, payment, expenses, declaration_name,
+               payment_declined=False, hours=None, preparation_hours=None, now=None):
+    """Make the claim for this booking, with its expenses and their kept receipts, in one
+    transaction with the booking's row locked, so a double click or two tabs make one claim.
+
+    `expenses` are (fields for Expense, [kept Receipt]) pairs, already checked
+    (`Expense.amount_for`); receipts are attached only if they were kept under `draft_key`.
+    Returns (claim, made): the claim made before with the same `submission_key`, and False,
+    if there is one. ClaimError if the booking cannot be claimed for (`check_can_claim`).
+    The person's email is queued for when it commits."""
+    from .tasks import queue_claim_email
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update().select_related("meeting__opportunity")
+            .get(pk=booking.pk)
+        )
+        earlier = Claim.objects.filter(submission_key=submission_key).first()
+        if earlier is not None:
+            return earlier, False
+        check_can_claim(booking)
+        claim = Claim.objects.create(
+            booking=booking, payment_declined=payment_declined, hours=hours,
+            preparation_hours=preparation_hours, payment=payment,
+            expenses_total=money(sum((fields["amount"] for fields, _ in expenses), Decimal(0))),
+            budget_code=booking.meeting.opportunity.budget_code,
+            declaration_name=declaration_name, declared_at=now, submitted_at=now,
+            status_changed_at=now, submission_key=submission_key,
+        )
+        for fields, receipts in expenses:
+            expense = Expense.objects.create(claim=claim, **fields)
+            Receipt.objects.kept_for(draft_key).filter(pk__in=[r.pk for r in receipts]).update(
+                expense=expense, draft_key=""
+            )
+        event = ClaimEvent.objects.create(
+            claim=claim, action=ClaimEvent.Action.SUBMITTED, at=now
+        )
+        queue_claim_email(event)
+    return claim, True

@@ -12,6 +12,12 @@
   number, and answer from there.
 - Erasure (admin, or `manage.py erase_person`): everything held about an email address is
   anonymised at once, its sign-up for alerts deleted.
+- Claims (applications/claims.py: the claim, its expenses, its history and the receipts
+  uploaded for it) go when the expression of interest they came from is anonymised, by
+  retention or erasure: the rows, and the receipt files on disk (Django deletes no file when a
+  row goes, so it is done here, once the deletion commits). Subject access includes them, the
+  receipt files themselves too. A receipt uploaded with a claim form that was never sent is
+  deleted a day later.
 - Requests to hear when an event's next date is (NextDateRequest) are not expressions of
   interest and nothing reports on them: they are deleted, not anonymised,
   RETENTION_ENDED_MONTHS after the person was told (or after they asked, if no date came), and
@@ -39,13 +45,18 @@ from django.utils import timezone
 from involvement.formats import spreadsheet_time
 from opportunities.impact import NamedLayPartner
 
+from .claims import delete_receipt_files_after_commit
 from .emails import alert_choices
 from .models import (
     AlertSubscription,
     Booking,
+    Claim,
+    ClaimEvent,
+    Expense,
     ExpressionOfInterest,
     NextDateRequest,
     PersonalDataRequest,
+    Receipt,
     SignInLink,
     StaffNote,
     StatusChange,
@@ -166,7 +177,30 @@ def anonymise(expressions, now=None):
             StatusChange.objects.filter(expression_id__in=batch).exclude(reason="").update(
                 reason=""
             )
+            delete_claims(Claim.objects.filter(booking__expression_id__in=batch))
     return [reference for _, reference in ids]
+
+
+def delete_claims(claims):
+    """Delete these claims (their expenses, receipts and history go with them) and, once that
+    commits, their receipts' files. Returns how many claims."""
+    names = list(
+        Receipt.objects.filter(expense__claim__in=claims).values_list("file", flat=True)
+    )
+    count = claims.count()
+    if count:
+        claims.delete()
+        delete_receipt_files_after_commit(names)
+    return count
+
+
+def delete_receipts(receipts):
+    """Delete these receipt rows and, once that commits, their files."""
+    with transaction.atomic():
+        names = list(receipts.values_list("file", flat=True))
+        deleted = receipts.delete()[0]
+        delete_receipt_files_after_commit(names)
+    return deleted
 
 
 def apply_retention(*, dry_run=False, now=None):
@@ -177,12 +211,14 @@ def apply_retention(*, dry_run=False, now=None):
     alerts = AlertSubscription.objects.unconfirmed_expired(now)
     next_date_requests = expired_next_date_requests(now)
     sign_in_links = SignInLink.objects.to_delete(now)
+    unsent_receipts = Receipt.objects.drafts_to_delete(now)
     if dry_run:
         counts = {name: queryset.count() for name, queryset in rules.items()}
         counts["subject_access_addresses"] = addresses.count()
         counts["alerts_unconfirmed"] = alerts.count()
         counts["next_date_requests"] = next_date_requests.count()
         counts["sign_in_links"] = sign_in_links.count()
+        counts["receipts_never_sent"] = unsent_receipts.count()
         return counts
     counts = {}
     references = []
@@ -196,6 +232,9 @@ def apply_retention(*, dry_run=False, now=None):
     # Used or expired sign-in links to lay partners' pages: no record is kept of them, so
     # they make no retention record on their own.
     counts["sign_in_links"] = sign_in_links.delete()[0]
+    # Receipts uploaded with a claim form that was never sent: nobody is coming back for them,
+    # and like the links they make no record on their own.
+    counts["receipts_never_sent"] = delete_receipts(unsent_receipts)
     if (references or counts["subject_access_addresses"] or counts["alerts_unconfirmed"]
             or counts["next_date_requests"]):
         record = PersonalDataRequest.objects.create(
@@ -245,11 +284,19 @@ class Person:
         self.alerts = AlertSubscription.objects.for_address(self.email)
         # Sign-in links emailed to them for their own page (kept a day at most).
         self.sign_in_links = SignInLink.objects.for_address(self.email).order_by("created_at")
+        # Their claims for meetings they attended, with expenses, receipts and history.
+        self.claims = Claim.objects.filter(booking__expression__in=self.expressions)
 
     def holds_anything(self):
         return (
             self.expressions.exists() or self.alerts.exists()
             or self.next_date_requests.exists() or self.sign_in_links.exists()
+        )
+
+    def receipts(self):
+        return (
+            Receipt.objects.filter(expense__claim__in=self.claims)
+            .select_related("expense__claim").order_by("pk")
         )
 
     def collect(self):
@@ -288,6 +335,21 @@ class Person:
             "emails_about_steps": [_email_row(m) for m in emails],
             "next_date_requests": [_next_date_row(r) for r in self.next_date_requests],
             "sign_in_links": [_sign_in_row(link) for link in self.sign_in_links],
+            "claims": [
+                _claim_row(c) for c in
+                self.claims.select_related("booking__meeting__opportunity", "export")
+                .order_by("submitted_at", "pk")
+            ],
+            "expenses": [
+                _expense_row(e) for e in
+                Expense.objects.filter(claim__in=self.claims).select_related("claim")
+                .prefetch_related("receipts").order_by("claim__submitted_at", "pk")
+            ],
+            "claim_history": [
+                _claim_event_row(e) for e in
+                ClaimEvent.objects.filter(claim__in=self.claims).select_related("claim")
+                .order_by("at", "pk")
+            ],
         }
 
     def named_on_impact_records(self, expressions=None):
@@ -327,7 +389,60 @@ class Person:
             ).count(),
             "next_date_requests": self.next_date_requests.count(),
             "sign_in_links": self.sign_in_links.count(),
+            "claims": self.claims.count(),
+            "expenses": Expense.objects.filter(claim__in=self.claims).count(),
+            "claim_history": ClaimEvent.objects.filter(claim__in=self.claims).count(),
         }
+
+
+def _claim_row(c):
+    meeting = c.booking.meeting
+    return {
+        "reference": c.reference,
+        "meeting": str(meeting),
+        "opportunity": meeting.opportunity.title,
+        "meeting_starts": spreadsheet_time(meeting.starts_at),
+        "status": c.get_status_display(),
+        "payment_declined": yes_no(c.payment_declined),
+        "hours": "" if c.hours is None else str(c.hours),
+        "preparation_hours": "" if c.preparation_hours is None else str(c.preparation_hours),
+        "involvement_payment": str(c.payment),
+        "expenses": str(c.expenses_total),
+        "budget_code": c.budget_code,
+        "declaration_signed_by": c.declaration_name,
+        "declared": spreadsheet_time(c.declared_at),
+        "made": spreadsheet_time(c.submitted_at),
+        "sent_to_payroll": spreadsheet_time(c.export.made_at) if c.export_id else "",
+    }
+
+
+def _expense_row(e):
+    return {
+        "claim": e.claim.reference,
+        "kind": e.get_kind_display(),
+        "where_or_what": e.description,
+        "miles": "" if e.miles is None else str(e.miles),
+        "why_a_taxi": e.reason,
+        "amount": str(e.amount),
+        "receipts": ", ".join(receipt_filename(r, e.claim) for r in e.receipts.all()),
+    }
+
+
+def _claim_event_row(e):
+    return {
+        "claim": e.claim.reference,
+        "when": spreadsheet_time(e.at),
+        "what": e.get_action_display(),
+        # Staff are named by role only, as in status_history.
+        "by": "You" if e.by_id is None and e.action in ("submitted", "answer")
+        else "A member of the involvement team",
+        "message": e.message,
+    }
+
+
+def receipt_filename(receipt, claim):
+    """Its name in the subject access zip: the claim's reference, not the person's file name."""
+    return f"receipts/{claim.reference}-{receipt.filename}"
 
 
 def _sign_in_row(link):
@@ -426,6 +541,11 @@ alerts.csv                   your sign-up for emails about new opportunities, if
 emails_about_steps.csv       the emails we sent you when your interest moved on or ended
 next_date_requests.csv       when you asked us to tell you the next date of an event
 sign_in_links.csv            the links we emailed you to sign in to your own page
+claims.csv                   your claims for involvement payments and expenses
+expenses.csv                 the expenses on each claim
+claim_history.csv            each step your claims went through, with any questions and answers
+receipts/                    the receipts and tickets you uploaded, as you sent them (photos
+                             without the location and camera details, which we never keep)
 everything.json              all of the above in one file, for computers
 
 Dates and times are UK time. To ask us to correct or delete any of this, email {contact}.
@@ -465,6 +585,9 @@ def subject_access_zip(person, *, by, now=None):
         "emails_about_steps.csv": _csv(data["emails_about_steps"]),
         "next_date_requests.csv": _csv(data["next_date_requests"]),
         "sign_in_links.csv": _csv(data["sign_in_links"]),
+        "claims.csv": _csv(data["claims"]),
+        "expenses.csv": _csv(data["expenses"]),
+        "claim_history.csv": _csv(data["claim_history"]),
         "everything.json": json.dumps(
             {"produced": spreadsheet_time(now), "email": person.email, **data}, indent=2,
             ensure_ascii=False,
@@ -474,6 +597,15 @@ def subject_access_zip(person, *, by, now=None):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():
             archive.writestr(name, (BYTE_ORDER_MARK if name.endswith(".csv") else "") + text)
+        for receipt in person.receipts():
+            try:
+                with receipt.file.open("rb") as handle:
+                    archive.writestr(receipt_filename(receipt, receipt.expense.claim),
+                                     handle.read())
+            except FileNotFoundError:
+                # Said in the zip rather than failing the whole request: staff can look into it.
+                security_log.warning("event=subject-access-receipt-missing receipt_id=%s",
+                                     receipt.pk)
     return buffer.getvalue(), record
 
 

@@ -58,6 +58,18 @@ urlpatterns = [
         "my-involvement/meetings/<int:pk>.ics", views.my_involvement_calendar,
         name="my_involvement_calendar",
     ),
+    path(
+        "my-involvement/claims/new/<int:pk>/", views.claim_new, name="claim_new"
+    ),
+    path("my-involvement/claims/<int:pk>/", views.claim_detail, name="claim_detail"),
+    path("my-involvement/receipts/<int:pk>/", views.claim_receipt, name="claim_receipt"),
+    path(
+        "my-involvement/statement/<int:year>/", views.claims_statement, name="claims_statement"
+    ),
+    path(
+        "my-involvement/statement/<int:year>.csv", views.claims_statement_csv,
+        name="claims_statement_csv",
+    ),
     path("equality-monitoring/", views.equality_monitoring, name="equality"),
     path(
         "equality-monitoring/thank-you/", views.equality_thanks, name="equality_thanks"

@@ -1,5 +1,9 @@
+import datetime
 import logging
+import re
+import secrets
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,11 +23,21 @@ from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.storage.session import SessionStorage
 from formtools.wizard.views import NamedUrlSessionWizardView
 
+from involvement.formats import long_date
 from involvement.page_cache import keep_out
 from opportunities.calendar import meeting_ics
 from opportunities.models import Meeting, Opportunity
 
-from . import rate_limit, updates
+from . import claim_forms, rate_limit, updates
+from .claims import (
+    ClaimError,
+    check_can_claim,
+    delete_receipt_files_after_commit,
+    hours_text,
+    make_claim,
+    receipt_response,
+    tax_year,
+)
 from .emails import alert_choices, ics_filename
 from .forms import (
     CHECK_ANSWERS,
@@ -40,13 +54,22 @@ from .models import (
     AlertSubscription,
     Booking,
     BookingError,
+    Claim,
+    ClaimEvent,
     ExpressionOfInterest,
     InvalidMove,
     NextDateRequest,
+    Receipt,
     SignInLink,
 )
 from .my_involvement import SESSION_KEY as MY_INVOLVEMENT_SESSION_KEY
-from .tasks import queue_booking_email, queue_expression_emails, queue_my_involvement_link
+from .spreadsheets import BYTE_ORDER_MARK, write_csv
+from .tasks import (
+    queue_booking_email,
+    queue_claim_email,
+    queue_expression_emails,
+    queue_my_involvement_link,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -1231,12 +1254,27 @@ def my_involvement(request):
     waiting_or_held = [*Booking.HOLDS_A_PLACE, Booking.Status.WAITLISTED]
     coming = [b for b in bookings if b.meeting.ends_at > now and b.status in waiting_or_held]
     attended = [b for b in bookings if b.status == Booking.Status.ATTENDED]
+    claims = list(
+        Claim.objects.for_person(email)
+        .select_related("booking__meeting__opportunity", "export")
+    )
+    claimed = {claim.booking_id for claim in claims}
+    for claim in claims:
+        claim.status_text = CLAIM_STATUS_FOR_PERSON[claim.status]
+    for booking in attended:
+        booking.claimed = booking.pk in claimed
+    # A statement for each tax year in which a claim of theirs went to payroll.
+    statement_years = sorted(
+        {tax_year(timezone.localdate(c.export.made_at))[0].year for c in claims if c.export},
+        reverse=True,
+    )
     return render(
         request,
         "applications/my_involvement/page.html",
         {
             "email": email, "expressions": expressions, "coming": coming,
             "attended": attended, "hours": settings.MY_INVOLVEMENT_SESSION_HOURS,
+            "claims": claims, "statement_years": statement_years,
         },
     )
 
@@ -1273,3 +1311,334 @@ def my_involvement_sign_out(request):
         messages.success(request, "You have signed out.")
         return redirect("applications:my_involvement_sign_in")
     return render(request, "applications/my_involvement/sign_out.html")
+
+
+# A lay partner's claims (applications/claims.py) -----------------------------------------------
+
+CLAIM_DRAFT_SESSION_KEY = "claim_draft_key"
+CLAIM_MADE_SESSION_KEY = "claim_made"
+# A claim's status as the person reads it: the staff's words ("Queried: waiting for the
+# person") are about them, not to them.
+CLAIM_STATUS_FOR_PERSON = {
+    Claim.Status.SUBMITTED: "Waiting for approval",
+    Claim.Status.QUERIED: "The team has a question for you",
+    Claim.Status.APPROVED: "Approved",
+    Claim.Status.REJECTED: "Rejected",
+    Claim.Status.EXPORTED: "Sent to payroll",
+}
+
+
+def _signed_in_or_404(request):
+    """The signed-in lay partner's address; anyone else is shown "Page not found", so these
+    addresses say nothing about whose claims or receipts exist."""
+    email = _signed_in_email(request)
+    if email is None:
+        raise Http404
+    return email
+
+
+def _claim_draft_key(request):
+    """This browser's key for receipts kept while a claim form is being filled in."""
+    key = request.session.get(CLAIM_DRAFT_SESSION_KEY)
+    if not key:
+        key = request.session[CLAIM_DRAFT_SESSION_KEY] = secrets.token_urlsafe(32)
+    return key
+
+
+def _posted_rows(post):
+    try:
+        rows = int(post.get("expense_rows", 1))
+    except ValueError:
+        rows = 1
+    return max(1, min(rows, claim_forms.MOST_EXPENSE_ROWS))
+
+
+def _expense_forms(request, rows, draft_key):
+    """The expense rows as sent, each with the receipts it kept before (one query for all)."""
+    posted = {
+        n: [int(i) for i in re.findall(r"\d+", request.POST.get(f"expense-{n}-kept", ""))][:20]
+        for n in range(rows)
+    }
+    wanted = [pk for ids in posted.values() for pk in ids]
+    kept = {r.pk: r for r in Receipt.objects.kept_for(draft_key).filter(pk__in=wanted)} \
+        if wanted else {}
+    return [
+        claim_forms.ExpenseForm(
+            request.POST, request.FILES, prefix=f"expense-{n}",
+            kept=[kept[pk] for pk in posted[n] if pk in kept],
+        )
+        for n in range(rows)
+    ]
+
+
+def _only_upload_errors(forms_):
+    """After "Add another expense" or "Remove": the person has not finished, so only what
+    went wrong with a file they just chose is said (it was not kept)."""
+    for form in forms_:
+        for name in list(form.errors):
+            if name != "receipt":
+                del form.errors[name]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def claim_new(request, pk):
+    """Claim the involvement payment and expenses for a meeting they attended: one page, which
+    works without JavaScript. "Add another expense" and "Remove" send the form and show it
+    again; a receipt that was good is kept whatever else was wrong."""
+    email = _signed_in_or_404(request)
+    booking = get_object_or_404(
+        Booking.objects.filter(
+            expression__email__iexact=email, expression__anonymised_at__isnull=True
+        ).select_related("meeting__opportunity__payment_level", "meeting__site", "expression"),
+        pk=pk,
+    )
+    meeting = booking.meeting
+    opportunity = meeting.opportunity
+    if request.method == "POST":
+        earlier = Claim.objects.filter(
+            booking=booking, submission_key=_uuid_or_none(request.POST.get("submission_key"))
+        ).first()
+        if earlier is not None:  # sent twice: the first made it
+            return redirect("applications:claim_detail", earlier.pk)
+    try:
+        check_can_claim(booking)
+    except ClaimError as error:
+        return _claim_not_possible(request, booking, error)
+
+    if request.method == "GET":
+        form = claim_forms.ClaimForm(
+            meeting=meeting, initial={"submission_key": uuid.uuid4(), "expense_rows": 1}
+        )
+        expense_forms = (
+            [claim_forms.ExpenseForm(prefix="expense-0")] if opportunity.expenses_paid else []
+        )
+        return _claim_form_page(request, booking, form, expense_forms)
+
+    draft_key = _claim_draft_key(request)
+    form = claim_forms.ClaimForm(request.POST, meeting=meeting)
+    rows = _posted_rows(request.POST) if opportunity.expenses_paid else 0
+    expense_forms = _expense_forms(request, rows, draft_key)
+    valid = form.is_valid()
+    valid = all([f.is_valid() for f in expense_forms]) and valid
+    # Every good new receipt is kept now, so nothing below can lose it.
+    for f in expense_forms:
+        checked = f.cleaned_data.get("receipt")
+        if checked:
+            f.kept.append(Receipt.keep(checked, draft_key=draft_key))
+
+    if "remove_receipt" in request.POST:
+        gone = request.POST.get("remove_receipt", "")
+        for f in expense_forms:
+            for receipt in [r for r in f.kept if str(r.pk) == gone]:
+                f.kept.remove(receipt)
+                with transaction.atomic():
+                    receipt.delete()
+                    delete_receipt_files_after_commit([receipt.file.name])
+        _only_upload_errors([form, *expense_forms])
+        return _claim_form_page(request, booking, form, expense_forms, rows=rows)
+    if "add_expense" in request.POST:
+        _only_upload_errors([form, *expense_forms])
+        if rows < claim_forms.MOST_EXPENSE_ROWS:
+            expense_forms.append(claim_forms.ExpenseForm(prefix=f"expense-{rows}"))
+            rows += 1
+        return _claim_form_page(request, booking, form, expense_forms, rows=rows, added=True)
+
+    used = [f for f in expense_forms if not f.is_empty()]
+    if valid and not used and form.cleaned_data["payment"] == 0:
+        form.add_error(None, (
+            "There is nothing to claim: you have not added any expenses"
+            + (", and you do not want the involvement payment." if form.pays else ".")
+        ))
+        valid = False
+    if not valid:
+        return _claim_form_page(request, booking, form, expense_forms, rows=rows, status=400)
+
+    data = form.cleaned_data
+    try:
+        claim, _made = make_claim(
+            booking, submission_key=data["submission_key"], draft_key=draft_key,
+            payment=data["payment"], payment_declined=data.get("decline_payment", False),
+            hours=data.get("hours"), preparation_hours=data.get("preparation_hours"),
+            declaration_name=data["declaration_name"],
+            expenses=[
+                ({name: f.cleaned_data[name] for name in
+                  ("kind", "description", "amount", "miles", "reason")}, f.kept)
+                for f in used
+            ],
+        )
+    except ClaimError as error:  # claimed in another tab meanwhile, or attendance changed
+        return _claim_not_possible(request, booking, error)
+    request.session[CLAIM_MADE_SESSION_KEY] = claim.pk
+    return redirect("applications:claim_detail", claim.pk)
+
+
+def _uuid_or_none(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _claim_not_possible(request, booking, error):
+    claim = Claim.objects.filter(booking=booking).first()
+    return render(
+        request, "applications/my_involvement/claim_not_possible.html",
+        {"booking": booking, "reason": error.messages[0], "claim": claim},
+    )
+
+
+def _claim_form_page(request, booking, form, expense_forms, *, rows=None, added=False,
+                     status=200):
+    opportunity = booking.meeting.opportunity
+    rows = len(expense_forms) if rows is None else rows
+    form.data = form.data.copy() if form.is_bound else form.data
+    if form.is_bound:
+        form.data["expense_rows"] = str(rows)
+    return render(
+        request, "applications/my_involvement/claim_form.html",
+        {
+            "booking": booking, "meeting": booking.meeting, "opportunity": opportunity,
+            "level": opportunity.payment_level, "form": form,
+            "expense_forms": expense_forms, "expense_rows": rows,
+            "more_rows": rows < claim_forms.MOST_EXPENSE_ROWS,
+            "any_errors": bool(form.errors) or any(f.errors for f in expense_forms),
+            "added": added,
+            "preparation_limit": (
+                hours_text(form.level.preparation_hours_limit)
+                if form.asks_preparation and form.level.preparation_hours_limit is not None
+                else None
+            ),
+        },
+        status=status,
+    )
+
+
+def _my_claim(email, pk):
+    return get_object_or_404(
+        Claim.objects.for_person(email).select_related("booking__meeting__opportunity"), pk=pk
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def claim_detail(request, pk):
+    """One of their claims: what it is for, its receipts, its history, and, when the team has
+    a question about it, the question and a box to answer it."""
+    email = _signed_in_or_404(request)
+    claim = _my_claim(email, pk)
+    form = claim_forms.AnswerForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    event = claim.step("answer", message=form.cleaned_data["message"])
+                    queue_claim_email(event)
+            except ClaimError as error:
+                form.add_error("message", error.messages[0])
+            else:
+                messages.success(request, "Your answer has been sent to the involvement team.")
+                return redirect("applications:claim_detail", claim.pk)
+        status = 400
+    events = list(claim.events.all())
+    question = None
+    if claim.status == Claim.Status.QUERIED:
+        question = next((e for e in reversed(events) if e.action == ClaimEvent.Action.QUERY),
+                        None)
+    just_made = request.session.pop(CLAIM_MADE_SESSION_KEY, None) == claim.pk
+    claim.status_text = CLAIM_STATUS_FOR_PERSON[claim.status]
+    return render(
+        request, "applications/my_involvement/claim_detail.html",
+        {
+            "claim": claim, "meeting": claim.booking.meeting,
+            "expenses": list(claim.expenses.prefetch_related("receipts")),
+            "events": events, "question": question, "form": form, "just_made": just_made,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_safe
+def claim_receipt(request, pk):
+    """A receipt, to the person whose claim it is on (or who kept it, in this browser, on a
+    claim form not yet sent). Anyone else, signed in or not, is told there is no such page."""
+    email = _signed_in_or_404(request)
+    mine = Q(expense__claim__in=Claim.objects.for_person(email))
+    draft_key = request.session.get(CLAIM_DRAFT_SESSION_KEY)
+    if draft_key:
+        mine |= Q(expense__isnull=True, draft_key=draft_key)
+    receipt = get_object_or_404(Receipt.objects.filter(mine), pk=pk)
+    return receipt_response(receipt)
+
+
+def _statement(email, year):
+    """The claims sent to payroll in the UK tax year starting in April `year`: "paid" is put in
+    a payroll export, on the day it was made (claims.ClaimExport)."""
+    first, last = tax_year(datetime.date(year, 4, 6))
+    zone = timezone.get_current_timezone()
+    claims = list(
+        Claim.objects.for_person(email).filter(
+            export__made_at__gte=datetime.datetime.combine(first, datetime.time(), zone),
+            export__made_at__lt=datetime.datetime.combine(
+                last + datetime.timedelta(days=1), datetime.time(), zone),
+        ).select_related("booking__meeting__opportunity", "export")
+        .order_by("export__made_at", "pk")
+    )
+    return {
+        "year": year, "first": first, "last": last, "claims": claims,
+        "payments": sum((c.payment for c in claims), Decimal(0)),
+        "expenses": sum((c.expenses_total for c in claims), Decimal(0)),
+        "total": sum((c.total for c in claims), Decimal(0)),
+    }
+
+
+def _tax_year_or_404(year):
+    if not 2000 <= year <= timezone.localdate().year + 1:
+        raise Http404
+    return year
+
+
+@never_cache
+@require_safe
+def claims_statement(request, year):
+    """What they were paid in one tax year, for their tax return or their benefits: involvement
+    payments and expenses apart, each claim and the totals. Printable."""
+    email = _signed_in_or_404(request)
+    statement = _statement(email, _tax_year_or_404(year))
+    name = (
+        ExpressionOfInterest.objects.joined_by(email).order_by("-submitted_at")
+        .values_list("full_name", flat=True).first()
+    )
+    return render(
+        request, "applications/my_involvement/statement.html",
+        {**statement, "email": email, "name": name},
+    )
+
+
+@never_cache
+@require_safe
+def claims_statement_csv(request, year):
+    email = _signed_in_or_404(request)
+    statement = _statement(email, _tax_year_or_404(year))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="involvement-payments-{year}-{year + 1}.csv"'
+    )
+    response.write(BYTE_ORDER_MARK)
+    rows = [
+        [c.reference, c.booking.meeting.display_title, c.booking.meeting.opportunity.title,
+         long_date(c.booking.meeting.starts_at), long_date(c.export.made_at),
+         c.payment, c.expenses_total, c.total]
+        for c in statement["claims"]
+    ]
+    rows.append(["Total", "", "", "", "", statement["payments"], statement["expenses"],
+                 statement["total"]])
+    write_csv(
+        response,
+        ["Claim reference", "Meeting", "Group or role", "Meeting date", "Sent to payroll",
+         "Involvement payment (£)", "Expenses (£)", "Total (£)"],
+        rows,
+    )
+    return response

@@ -238,6 +238,11 @@ if MY_INVOLVEMENT_LINK_MINUTES < 1 or MY_INVOLVEMENT_SESSION_HOURS < 1:
 # database. Each receipt may be at most RECEIPT_MAX_MB.
 RECEIPTS_ROOT = env.path("RECEIPTS_ROOT", default=BASE_DIR / "private" / "receipts")
 RECEIPT_MAX_MB = env.int("RECEIPT_MAX_MB", default=10)
+# Django's upload limits at their defaults suit the claim form: files over
+# FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are spooled to a temporary file, not held in memory;
+# DATA_UPLOAD_MAX_MEMORY_SIZE does not count files; a claim has at most 12 receipt boxes,
+# well under DATA_UPLOAD_MAX_NUMBER_FILES (100). The proxy limits the body's size
+# (deploy/nginx/involvement.conf).
 # Mileage in a person's own car, paid a mile. The default is HMRC's approved mileage allowance
 # for cars (45p a mile for the first 10,000 miles); set the trust's own rate if it differs.
 EXPENSES_MILEAGE_RATE = Decimal(env.str("EXPENSES_MILEAGE_RATE", default="0.45"))

@@ -182,3 +182,10 @@ def staff_groups(transactional_db):
         for group in serializers.deserialize("json", _STAFF_GROUPS["json"]):
             group.save()
     return Group.objects.all()
+
+
+@pytest.fixture(autouse=True)
+def _receipts_in_tmp(settings, tmp_path):
+    """Receipts uploaded in tests go to a folder of their own, never the project's private/."""
+    settings.RECEIPTS_ROOT = tmp_path / "receipts"
+    return settings.RECEIPTS_ROOT

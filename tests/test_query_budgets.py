@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from applications.claims import tax_year
 from applications.models import Booking, ExpressionOfInterest, NextDateRequest, StaffNote
 from opportunities.models import Meeting, Opportunity
 from tests.factories import (
@@ -81,6 +82,7 @@ def build(size):
     alert, pending_alert = _alert_sign_ups(size, programmes)
     lay_partner, sign_in_link = _lay_partner(size)
     _claims(lay_partner, staff)
+    _claim_receipts_and_unclaimed_meetings(lay_partner, size)
 
     # The rows the single-item pages show: the richest of each.
     opportunity = Opportunity.objects.filter(kind="lay_partner").first()
@@ -214,6 +216,51 @@ def _claims(email, staff):
     ClaimExport.make(by=staff[0])
 
 
+def _claim_receipts_and_unclaimed_meetings(email, size):
+    """For the person's claim pages: `size` more expenses, each with a receipt, and a query
+    answered, on each claim; and one more meeting attended, not yet claimed for, in each of
+    their groups."""
+    from django.core.files.base import ContentFile
+
+    from applications.models import Claim, ClaimEvent, Expense, Receipt
+
+    for claim in Claim.objects.for_person(email):
+        for action in ["query", "answer"]:
+            ClaimEvent.objects.create(claim=claim, action=action, message="Which car park?")
+        for _ in range(size):
+            expense = Expense.objects.create(claim=claim, kind="parking", amount=4)
+            receipt = Receipt(expense=expense, content_type="application/pdf", size=5)
+            receipt.file.save("r", ContentFile(b"%PDF-"), save=False)
+            receipt.save()
+    for n, expression in enumerate(ExpressionOfInterest.objects.joined_by(email)):
+        meeting = MeetingFactory(
+            opportunity=expression.opportunity,
+            starts_at=timezone.now() - timezone.timedelta(days=8, hours=n),
+        )
+        Booking.objects.create(
+            expression=expression, meeting=meeting, status=Booking.Status.ATTENDED
+        )
+
+
+def _my_claim(rows):
+    """One of their claims with receipts."""
+    from applications.models import Claim
+
+    return Claim.objects.for_person(rows["lay_partner"]).filter(
+        expenses__receipts__isnull=False
+    ).first()
+
+
+def _my_receipt(rows):
+    from applications.models import Receipt
+
+    return Receipt.objects.filter(expense__claim=_my_claim(rows)).first()
+
+
+def _signed_in(client, rows):
+    _sent_session(client, "my_involvement_email", rows["lay_partner"])
+
+
 def _sent_session(client, key, reference):
     session = client.session
     session[key] = reference
@@ -314,9 +361,9 @@ PUBLIC_PAGES = {
         "applications:alerts_manage", args=[rows["alert"].manage_token()]), None),
     "applications:alerts_unsubscribe": (1, lambda rows: reverse(
         "applications:alerts_unsubscribe", args=[rows["alert"].manage_token()]), None),
-    # The lay partner's own page: the session, their roles, their bookings.
+    # The lay partner's own page: the session, their roles, their bookings, their claims.
     "applications:my_involvement": (
-        4,
+        5,
         lambda rows: reverse("applications:my_involvement"),
         lambda client, rows: _sent_session(client, "my_involvement_email", rows["lay_partner"]),
     ),
@@ -342,6 +389,49 @@ PUBLIC_PAGES = {
             ).first().pk
         ]),
         lambda client, rows: _sent_session(client, "my_involvement_email", rows["lay_partner"]),
+    ),
+    # Claiming for a meeting attended: the session, whether they are still a lay partner,
+    # the booking with its meeting and level, whether it has a claim.
+    "applications:claim_new": (
+        4,
+        lambda rows: reverse("applications:claim_new", args=[
+            Booking.objects.filter(
+                expression__email=rows["lay_partner"], status=Booking.Status.ATTENDED,
+                claim__isnull=True,
+            ).first().pk
+        ]),
+        _signed_in,
+    ),
+    # The session, still a lay partner, the claim, its history, expenses and receipts.
+    "applications:claim_detail": (
+        6,
+        lambda rows: reverse("applications:claim_detail", args=[_my_claim(rows).pk]),
+        _signed_in,
+    ),
+    # The session, still a lay partner, the receipt if it is theirs.
+    "applications:claim_receipt": (
+        3,
+        lambda rows: reverse("applications:claim_receipt", args=[
+            _my_receipt(rows).pk
+        ]),
+        _signed_in,
+    ),
+    # The session, still a lay partner, the claims paid in the year, the name to head it.
+    "applications:claims_statement": (
+        4,
+        lambda rows: reverse(
+            "applications:claims_statement",
+            args=[tax_year(timezone.localdate())[0].year],
+        ),
+        _signed_in,
+    ),
+    "applications:claims_statement_csv": (
+        3,
+        lambda rows: reverse(
+            "applications:claims_statement_csv",
+            args=[tax_year(timezone.localdate())[0].year],
+        ),
+        _signed_in,
     ),
     "applications:equality": (0, lambda rows: reverse("applications:equality"), None),
     "applications:equality_thanks": (0, lambda rows: reverse("applications:equality_thanks"),

@@ -89,6 +89,7 @@ def test_an_ended_expression_goes_12_months_after_it_ended_and_not_a_second_befo
     assert counts == {
         "ended": 2, "lay_partners_left": 0, "subject_access_addresses": 0,
         "alerts_unconfirmed": 0, "next_date_requests": 0, "sign_in_links": 0,
+        "receipts_never_sent": 0,
     }
     assert is_anonymised(on_the_day)
     assert is_anonymised(long_ago)
@@ -106,6 +107,7 @@ def test_a_lay_partner_who_left_is_kept_6_years_not_12_months():
     assert counts == {
         "ended": 0, "lay_partners_left": 1, "subject_access_addresses": 0,
         "alerts_unconfirmed": 0, "next_date_requests": 0, "sign_in_links": 0,
+        "receipts_never_sent": 0,
     }
     assert is_anonymised(six_years)
     assert not is_anonymised(a_second_short)
@@ -301,7 +303,8 @@ def test_the_download_is_a_readable_zip_and_is_recorded(team_member, siobhan, ca
     assert set(archive.namelist()) == {
         "README.txt", "expressions_of_interest.csv", "bookings.csv", "status_history.csv",
         "staff_notes.csv", "named_on_impact_records.csv", "alerts.csv", "emails_about_steps.csv",
-        "next_date_requests.csv", "sign_in_links.csv", "everything.json",
+        "next_date_requests.csv", "sign_in_links.csv", "claims.csv", "expenses.csv",
+        "claim_history.csv", "everything.json",
     }
     expressions_csv = archive.read("expressions_of_interest.csv").decode("utf-8-sig")
     assert "Siobhán O'Brien" in expressions_csv
@@ -323,7 +326,8 @@ def test_the_download_is_a_readable_zip_and_is_recorded(team_member, siobhan, ca
     assert record.details["counts"] == {
         "expressions": 3, "bookings": 1, "status_history": 1, "staff_notes": 1,
         "named_on_impact_records": 0, "alerts": 0, "emails_about_steps": 0,
-        "next_date_requests": 0, "sign_in_links": 0,
+        "next_date_requests": 0, "sign_in_links": 0, "claims": 0, "expenses": 0,
+        "claim_history": 0,
     }
     assert f"event=subject-access-export record_id={record.pk}" in caplog.text
     assert "siobhan@example.com" not in caplog.text

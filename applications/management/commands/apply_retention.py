@@ -37,6 +37,7 @@ class Command(BaseCommand):
         alerts = counts.pop("alerts_unconfirmed")
         next_date_requests = counts.pop("next_date_requests")
         sign_in_links = counts.pop("sign_in_links")
+        receipts = counts.pop("receipts_never_sent")
         for rule, count in counts.items():
             description = RULES[rule].format(
                 months=settings.RETENTION_ENDED_MONTHS, years=settings.RETENTION_LAY_PARTNER_YEARS
@@ -60,6 +61,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {sign_in_links:,} sign-in links to lay partners' pages, a day after they "
             "were sent."
+        )
+        self.stdout.write(
+            f"{verb} {receipts:,} receipts uploaded with a claim form that was never sent, a day "
+            "after they were uploaded."
         )
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")
