@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0018_claims_staff_permissions'),
+        ('applications', '0020_team_home_move_indexes'),
     ]
 
     operations = [
