@@ -329,7 +329,7 @@ def test_staff_see_a_receipt_safely(client, team, receipts_root):
     # cache, shared or private.
     assert "no-store" in response["Cache-Control"]
     assert response["Content-Disposition"] == (
-        f'inline; filename="receipt-{claim.reference}-{receipt.pk}.pdf"'
+        f'inline; filename="receipt-{receipt.pk}.pdf"'
     )
 
 
