@@ -8,8 +8,8 @@ One CSV file in three sections, each under a heading row of its own, so whoever 
 every claim and can check the totals against them without a second file:
 
 1. "Claims": a row per claim, oldest meeting first.
-2. "Totals per person": what each person is paid, the involvement payment (taxable, through
-   payroll) apart from expenses (reimbursed, not taxable).
+2. "Totals per person": what each person is paid, the involvement payment (paid through
+   payroll) apart from expenses (reimbursed): payroll treats the two differently.
 3. "Totals per budget code": what finance charges to each code, then the file's grand total.
 
 People are told apart by email address, lower-cased (two people may share a name). Amounts are
@@ -31,15 +31,15 @@ from .spreadsheets import BYTE_ORDER_MARK, spreadsheet_safe
 
 CLAIM_HEADINGS = [
     "Claim reference", "Full name", "Email", "Meeting date", "Opportunity", "Budget code",
-    "Involvement payment (taxable)", "Expenses (not taxable)", "Total", "Approved by",
+    "Involvement payment", "Expenses", "Total", "Approved by",
     "Approved on", "Export reference", "Export month",
 ]
 PERSON_HEADINGS = [
-    "Full name", "Email", "Claims", "Involvement payment (taxable)", "Expenses (not taxable)",
+    "Full name", "Email", "Claims", "Involvement payment", "Expenses",
     "Total",
 ]
 BUDGET_HEADINGS = [
-    "Budget code", "Claims", "Involvement payment (taxable)", "Expenses (not taxable)", "Total",
+    "Budget code", "Claims", "Involvement payment", "Expenses", "Total",
 ]
 NO_BUDGET_CODE = "(no budget code)"
 

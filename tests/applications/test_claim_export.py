@@ -142,7 +142,7 @@ def test_the_export_marks_the_approved_claims_emails_each_person_and_downloads_t
     claims = file["Claims"]
     assert claims[1][:9] == [
         "Claim reference", "Full name", "Email", "Meeting date", "Opportunity", "Budget code",
-        "Involvement payment (taxable)", "Expenses (not taxable)", "Total",
+        "Involvement payment", "Expenses", "Total",
     ]
     rows = {row[0]: row for row in claims[2:]}
     assert set(rows) == {made.reference for made in month["approved"]}
