@@ -597,3 +597,17 @@ def test_a_subject_access_record_loses_its_address_after_12_months_and_stays():
     assert old.email == "" and old.details == {"counts": {"expressions": 1}}
     assert recent.email == "recent@example.com"
     assert PersonalDataRequest.objects.filter(kind="retention").count() == 1
+
+
+def test_staff_see_the_claims_held_before_they_download_or_erase(team_member):
+    from applications.models import Expense
+    from tests.factories import ClaimFactory
+
+    claim = ClaimFactory(booking__expression__email="lay.partner@example.com")
+    Expense.objects.create(claim=claim, kind=Expense.Kind.MILEAGE, miles=10, amount="4.50")
+
+    response = team_member.post(reverse(SUBJECT_ACCESS), {"email": "lay.partner@example.com"})
+
+    assert "and 1 claim for payment and expenses, with 1 expense and their receipts." in (
+        response.content.decode()
+    )
