@@ -38,9 +38,15 @@ $(STYLESHEET): node_modules/.installed $(wildcard static/scss/*.scss)
 	node_modules/.bin/sass --load-path=node_modules --style=compressed --no-source-map \
 		static/scss/portal.scss $@
 
-static-build: $(STYLESHEET)
+# NHS.UK's Frutiger, only for a trust that turns it on (FRUTIGER_FONT; static/scss/_fonts.scss).
+FONT_STYLESHEET := static/css/frutiger.css
+$(FONT_STYLESHEET): node_modules/.installed static/scss/frutiger.scss
+	node_modules/.bin/sass --load-path=node_modules --style=compressed --no-source-map \
+		static/scss/frutiger.scss $@
 
-deps: $(VENV)/.installed node_modules/.installed $(STYLESHEET)
+static-build: $(STYLESHEET) $(FONT_STYLESHEET)
+
+deps: $(VENV)/.installed node_modules/.installed $(STYLESHEET) $(FONT_STYLESHEET)
 
 run: deps
 	$(PY) manage.py migrate --no-input
@@ -63,7 +69,7 @@ collectstatic: deps
 	$(PY) manage.py collectstatic --no-input
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles $(STYLESHEET)
+	rm -rf $(VENV) node_modules staticfiles $(STYLESHEET) $(FONT_STYLESHEET)
 
 # The performance benchmark (bench/README.md): seeds 1,000,000 expressions of interest in its
 # own PostgreSQL database (reused on later runs; SEED=fresh reseeds), serves them with gunicorn

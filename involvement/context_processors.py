@@ -2,7 +2,8 @@ from django.conf import settings
 
 
 def trust(request):
-    """The trust's name and involvement team contact, for every template.
+    """The trust's name and involvement team contact, and whether its pages use NHS.UK's
+    Frutiger font (settings.FRUTIGER_FONT), for every template.
 
     The NHS organisation header shows "Anytown" large and "NHS Foundation Trust" small, so the
     name is split where its NHS descriptor starts.
@@ -19,4 +20,5 @@ def trust(request):
         "trust_descriptor": descriptor,
         "involvement_email": settings.TRUST_INVOLVEMENT_EMAIL,
         "involvement_phone": settings.TRUST_INVOLVEMENT_PHONE,
+        "frutiger_font": settings.FRUTIGER_FONT,
     }

@@ -263,6 +263,13 @@ TRUST_NAME = env.str("TRUST_NAME", default="Imperial College Healthcare NHS Trus
 TRUST_INVOLVEMENT_EMAIL = env.str("TRUST_INVOLVEMENT_EMAIL", default="imperial.involvement@nhs.net")
 TRUST_INVOLVEMENT_PHONE = env.str("TRUST_INVOLVEMENT_PHONE", default="")
 
+# NHS.UK's Frutiger web font, from NHS England's asset host as NHS.UK frontend asks for it, only
+# when the trust turns it on: an NHS organisation registers for NHS England's licence before it
+# uses Frutiger, and on a phone the text then also waits for a second host (a new connection)
+# before it is painted. Off, the pages use Arial, NHS.UK's own fallback for Frutiger, and ask
+# no other host for anything (static/scss/_fonts.scss).
+FRUTIGER_FONT = env.bool("FRUTIGER_FONT", default=False)
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -293,8 +300,9 @@ if not DEBUG:
 
 # --- Content-Security-Policy (django-csp) --------------------------------------------------
 # No inline scripts or styles anywhere: the nhsuk-frontend "js-enabled" snippet is a static file.
-# NHS.UK's Frutiger font comes from its own asset host. The admin needs nothing relaxed either:
-# Django 5.2's admin scripts read their settings from data- attributes, never inline scripts.
+# NHS.UK's Frutiger font, when FRUTIGER_FONT turns it on, comes from its own asset host; off,
+# fonts come from the portal alone. The admin needs nothing relaxed either: Django 5.2's admin
+# scripts read their settings from data- attributes, never inline scripts.
 # tests/browser/test_csp.py signs in and uses the admin in Chromium, listening for refusals.
 from csp.constants import NONE, SELF  # noqa: E402
 
@@ -304,7 +312,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
-        "font-src": [SELF, "https://assets.nhs.uk"],
+        "font-src": [SELF, *(["https://assets.nhs.uk"] if FRUTIGER_FONT else [])],
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],

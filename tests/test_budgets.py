@@ -8,7 +8,8 @@ the HTML, the stylesheets and the images they use, the scripts and the modules t
 and the icons. Static files count at the size whitenoise serves them (the smallest of the
 brotli, gzip and plain file); the HTML counts uncompressed, though Django gzips it for browsers
 that accept it (GZipMiddleware), so the budget errs high.
-NHS.UK's Frutiger web fonts come from assets.nhs.uk, not from the portal, and are not counted.
+The pages use Arial unless FRUTIGER_FONT is on; NHS.UK's Frutiger web fonts would then come from
+assets.nhs.uk, not from the portal, and are not counted.
 
 Budget: at most 150 KB in all, and at most 60 KB of JavaScript, on a first visit.
 """
@@ -218,7 +219,7 @@ def test_a_first_visit_stays_within_the_page_weight_budget(
 def test_collectstatic_writes_hashed_gzipped_files(static_root):
     manifest = static_root / "staticfiles.json"
     assert manifest.exists()
-    for name in ["css/portal.css", "js/portal.js", "js/js-enabled.js",
+    for name in ["css/portal.css", "css/frutiger.css", "js/portal.js", "js/js-enabled.js",
                  "nhsuk/nhsuk-frontend.min.js"]:
         stem, suffix = name.rsplit(".", 1)
         hashed = list(static_root.glob(f"{stem}.*.{suffix}"))

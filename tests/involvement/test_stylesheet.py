@@ -214,17 +214,3 @@ def test_make_builds_the_stylesheet_again_when_its_sass_changes(target):
     served = next(i for i, line in enumerate(lines)
                   if "manage.py" in line or "-m pytest" in line or "-m bench" in line)
     assert build < served
-
-
-@pytest.mark.django_db
-def test_the_fonts_a_page_preloads_are_the_ones_the_stylesheet_uses(client, css):
-    response = client.get(reverse("opportunities:home"))
-
-    html = response.content.decode()
-    preloaded = re.findall(r'<link rel="preload" href="([^"]+)" as="font"', html)
-    font_faces = re.findall(r"@font-face\{[^}]*\}", css)
-    assert len(preloaded) == 2
-    for url in preloaded:
-        # The same URL as the @font-face's first (woff2) source, or the browser fetches twice.
-        assert any(re.search(rf"src:url\(['\"]?{re.escape(url)}['\"]?\)", face)
-                   for face in font_faces), url
