@@ -15,7 +15,7 @@ help:
 	@echo "make run     set up, load the trust's content and serve http://$(HOST):$(PORT)/"
 	@echo "make test    set up and run the whole test suite (SQLite unless DATABASE_URL is set)"
 	@echo "make lint    ruff"
-	@echo "make static-build   the stylesheet, from NHS.UK frontend's Sass and static/scss/"
+	@echo "make static-build   the stylesheet and the script, from NHS.UK frontend and static/"
 	@echo "make lighthouse     Lighthouse 12 (mobile) on four public pages, production set-up"
 	@echo "make drill   the fault drill alone: the production shape on loopback, broken part by part"
 
@@ -38,15 +38,25 @@ $(STYLESHEET): node_modules/.installed $(wildcard static/scss/*.scss)
 	node_modules/.bin/sass --load-path=node_modules --style=compressed --no-source-map \
 		static/scss/portal.scss $@
 
+# The portal's one script: NHS.UK frontend's JavaScript for the components the pages use, bundled
+# with esbuild (static/js/portal.mjs says which and why). Built, never committed, like the
+# stylesheet. No --target: esbuild rewrites no syntax, NHS.UK frontend's files being already
+# compiled for the browsers it supports.
+SCRIPT := static/js/portal.js
+$(SCRIPT): node_modules/.installed static/js/portal.mjs
+	node_modules/.bin/esbuild static/js/portal.mjs --bundle --minify --format=esm \
+		--log-level=warning --outfile=$@ \
+		"--banner:js=// Built by make static-build from static/js/portal.mjs: edit that file."
+
 # NHS.UK's Frutiger, only for a trust that turns it on (FRUTIGER_FONT; static/scss/_fonts.scss).
 FONT_STYLESHEET := static/css/frutiger.css
 $(FONT_STYLESHEET): node_modules/.installed static/scss/frutiger.scss
 	node_modules/.bin/sass --load-path=node_modules --style=compressed --no-source-map \
 		static/scss/frutiger.scss $@
 
-static-build: $(STYLESHEET) $(FONT_STYLESHEET)
+static-build: $(STYLESHEET) $(FONT_STYLESHEET) $(SCRIPT)
 
-deps: $(VENV)/.installed node_modules/.installed $(STYLESHEET) $(FONT_STYLESHEET)
+deps: $(VENV)/.installed node_modules/.installed $(STYLESHEET) $(FONT_STYLESHEET) $(SCRIPT)
 
 run: deps
 	$(PY) manage.py migrate --no-input
@@ -69,7 +79,7 @@ collectstatic: deps
 	$(PY) manage.py collectstatic --no-input
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles $(STYLESHEET) $(FONT_STYLESHEET)
+	rm -rf $(VENV) node_modules staticfiles $(STYLESHEET) $(FONT_STYLESHEET) $(SCRIPT)
 
 # The performance benchmark (bench/README.md): seeds 1,000,000 expressions of interest in its
 # own PostgreSQL database (reused on later runs; SEED=fresh reseeds), serves them with gunicorn

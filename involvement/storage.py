@@ -1,11 +1,12 @@
 """The production static files storage: whitenoise's compressed manifest storage, which also
-gives hashed names to the files that portal.js imports and to NHS.UK frontend's icons.
+gives hashed names to the files a JavaScript module imports and to NHS.UK frontend's icons.
 
 Django's manifest storage rewrites `url()` in CSS but, by default, not `import` in JavaScript
-modules, and it leaves absolute URLs outside STATIC_URL alone. portal.js imports
-`../nhsuk/nhsuk-frontend.min.js`, and NHS.UK frontend's stylesheet asks for its icons at
-`/assets/images/...` (which the portal redirects to the static copy): without this, those
-files are served under their plain names with a 60-second cache instead of a year.
+modules, and it leaves absolute URLs outside STATIC_URL alone. NHS.UK frontend's stylesheet
+asks for its icons at `/assets/images/...` (which the portal redirects to the static copy), and
+a module that imports another (portal.js did, before it was one bundle) would name it by its
+plain name: without this, those files are served under their plain names with a 60-second
+cache instead of a year.
 """
 
 from django.conf import settings
