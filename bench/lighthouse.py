@@ -1,6 +1,6 @@
 """`make lighthouse`: Lighthouse 12 (mobile) on four public pages, on the production set-up.
 
-    .venv/bin/python -m bench.lighthouse [--runs 3] [--reports DIR]
+    .venv/bin/python -m bench.lighthouse [--runs 3] [--reports DIR] [--only TEXT]
 
 What a person on a phone gets on a first visit: the home page, the list of opportunities, one
 opportunity and the first question of its expression of interest form. The stack is the
@@ -129,6 +129,8 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs a page")
     parser.add_argument("--reports", type=Path,
                         help="keep each run's JSON report in this folder")
+    parser.add_argument("--only", help="measure only the pages whose names contain this "
+                        "text (home, list, opportunity page, form)")
     args = parser.parse_args(argv)
 
     chrome = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
@@ -168,6 +170,10 @@ def main(argv=None):
         call_command("collectstatic", interactive=False, verbosity=0)
         cache.clear()
         measured = pages()
+        if args.only:
+            measured = [page for page in measured if args.only in page[0]]
+            if not measured:
+                sys.exit(f"lighthouse: no page's name contains {args.only!r}")
         connection.close()
 
         port = free_port()
