@@ -151,7 +151,7 @@ class ExpenseForm(forms.Form):
     )
     description = forms.CharField(
         label="Where from and to, or what it was for (optional)",
-        help_text="For example, Ashford to St Peter's Hospital and back.",
+        help_text="For example, from home to the hospital and back.",
         max_length=300, required=False,
         error_messages={"max_length": "This must be 300 characters or fewer"},
     )

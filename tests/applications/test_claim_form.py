@@ -150,7 +150,7 @@ def test_a_claim_with_payment_mileage_and_a_receipted_expense(client, booking):
     response = client.post(claim_url(booking), answers(
         hours="2", preparation_hours="0.5", **{
             "expense_rows": "2",
-            "expense-0-kind": "mileage", "expense-0-description": "Ashford to St Peter's",
+            "expense-0-kind": "mileage", "expense-0-description": "Home to the hospital and back",
             "expense-0-miles": "12",
             "expense-1-kind": "parking", "expense-1-amount": "£3.50",
             "expense-1-receipt": pdf(),
