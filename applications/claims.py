@@ -554,6 +554,8 @@ class ClaimExport(models.Model):
 
     class Meta:
         ordering = ["-made_at"]
+        # As the buttons and links name it.
+        verbose_name = "payroll export"
 
     def __str__(self):
         return f"Payroll export {self.month:%B %Y} ({record_time(self.made_at)})"

@@ -255,7 +255,7 @@ def test_every_admin_page_has_no_violations(live_server, desktop, work, who):
         scanned
     ), scanned
     if who == "team":
-        assert {"claims list", "claim change", "claim exports list", "claim export change"} <= (
+        assert {"claims list", "claim change", "payroll exports list", "payroll export change"} <= (
             set(scanned)
         ), scanned
 
