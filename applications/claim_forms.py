@@ -247,7 +247,8 @@ class ExpenseForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    """The person's answer to the team's question about their claim."""
+    """The person's answer to the team's question about their claim, with a receipt if the
+    team asked for one (a missing or unreadable receipt is the usual question)."""
 
     message = forms.CharField(
         label="Your answer",
@@ -258,9 +259,59 @@ class AnswerForm(forms.Form):
             "max_length": "Your answer must be 3,000 characters or fewer",
         },
     )
+    expense = forms.TypedChoiceField(
+        label="Which expense is the receipt for?", coerce=int, required=False,
+        widget=forms.RadioSelect,
+    )
+    receipt = forms.FileField(
+        label="Add a photo or PDF of a receipt or ticket (optional)", required=False,
+        error_messages={"empty": "The file is empty: choose the photo or PDF again"},
+    )
+
+    def __init__(self, *args, expenses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expenses = list(expenses)
+        if not self.expenses:
+            # A claim for the payment alone has nothing a receipt could be for.
+            del self.fields["expense"], self.fields["receipt"]
+            return
+        self.fields["receipt"].help_text = (
+            f"If we asked for one. A JPG, PNG or PDF, {settings.RECEIPT_MAX_MB}MB or smaller."
+        )
+        if len(self.expenses) == 1:
+            del self.fields["expense"]
+        else:
+            self.fields["expense"].choices = [
+                (expense.pk, f"{expense.get_kind_display()}: £{expense.amount}"
+                 + (f" ({expense.description})" if expense.description else ""))
+                for expense in self.expenses
+            ]
 
     def clean_message(self):
         message = self.cleaned_data["message"].strip()
         if not message:
             raise forms.ValidationError("Enter your answer to the question")
         return message
+
+    def clean_receipt(self):
+        upload = self.cleaned_data.get("receipt")
+        if not upload:
+            return None
+        try:
+            return check_receipt_upload(upload)
+        except ClaimError as error:
+            raise forms.ValidationError(error.messages) from None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("receipt") and "expense" in self.fields and not data.get("expense"):
+            self.add_error("expense", "Choose which expense the receipt is for")
+        return data
+
+    def receipt_expense(self):
+        """The expense the checked receipt goes on, or None if none was sent."""
+        if not self.cleaned_data.get("receipt"):
+            return None
+        if "expense" not in self.fields:
+            return self.expenses[0]
+        return next(e for e in self.expenses if e.pk == self.cleaned_data["expense"])

@@ -401,11 +401,12 @@ class Receipt(models.Model):
         return f"receipt-{self.pk}.{self.file.name.rsplit('.', 1)[-1]}"
 
     @classmethod
-    def keep(cls, checked, *, draft_key, now=None):
-        """Store a checked upload (`check_receipt_upload`) as a receipt not yet attached."""
+    def keep(cls, checked, *, draft_key="", expense=None, now=None):
+        """Store a checked upload (`check_receipt_upload`): on `expense`, or, on a claim form
+        not yet sent, as a receipt not yet attached, under the form's `draft_key`."""
         receipt = cls(
             content_type=checked.content_type, size=len(checked.content), draft_key=draft_key,
-            uploaded_at=now or timezone.now(),
+            expense=expense, uploaded_at=now or timezone.now(),
         )
         receipt.file.save("receipt", ContentFile(checked.content), save=False)
         receipt.save()

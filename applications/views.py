@@ -1527,13 +1527,23 @@ def claim_detail(request, pk):
     a question about it, the question and a box to answer it."""
     email = _signed_in_or_404(request)
     claim = _my_claim(email, pk)
-    form = claim_forms.AnswerForm(request.POST if request.method == "POST" else None)
+    expenses = list(claim.expenses.prefetch_related("receipts"))
+    form = claim_forms.AnswerForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        expenses=expenses,
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 with transaction.atomic():
                     event = claim.step("answer", message=form.cleaned_data["message"])
+                    # After the step, which is what may be refused: a refused answer writes
+                    # no file.
+                    expense = form.receipt_expense()
+                    if expense is not None:
+                        Receipt.keep(form.cleaned_data["receipt"], expense=expense)
                     queue_claim_email(event)
             except ClaimError as error:
                 form.add_error("message", error.messages[0])
@@ -1552,7 +1562,7 @@ def claim_detail(request, pk):
         request, "applications/my_involvement/claim_detail.html",
         {
             "claim": claim, "meeting": claim.booking.meeting,
-            "expenses": list(claim.expenses.prefetch_related("receipts")),
+            "expenses": expenses,
             "events": events, "question": question, "form": form, "just_made": just_made,
         },
         status=status,

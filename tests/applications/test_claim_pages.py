@@ -112,6 +112,84 @@ def test_an_answer_to_a_claim_not_queried_is_refused(client):
     assert claim.events.count() == 1
 
 
+def queried(claim, message="Please send the parking receipt."):
+    claim.step("query", by=User.objects.create_user(f"lead-{claim.pk}", is_staff=True),
+               message=message)
+    return reverse("applications:claim_detail", args=[claim.pk])
+
+
+def upload(content=b"%PDF-1.4 a parking ticket", name="ticket.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def test_an_answer_can_bring_the_receipt_the_team_asked_for(client):
+    claim = claim_for()
+    parking = Expense.objects.create(claim=claim, kind="parking", amount=Decimal("4.00"))
+    url = queried(claim)
+    sign_in(client)
+
+    response = client.post(url, {"message": "Here it is.", "receipt": upload()})
+
+    assert response.status_code == 302
+    [receipt] = parking.receipts.all()
+    assert receipt.content_type == "application/pdf"
+    assert receipt.file.read() == b"%PDF-1.4 a parking ticket"
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.SUBMITTED
+
+
+def test_with_two_expenses_the_answer_says_which_the_receipt_is_for(client):
+    claim = claim_for()
+    Expense.objects.create(claim=claim, kind="parking", amount=Decimal("4.00"))
+    taxi = Expense.objects.create(claim=claim, kind="taxi", amount=Decimal("18.00"),
+                                  reason="No bus on Sundays.")
+    url = queried(claim)
+    sign_in(client)
+
+    unsaid = client.post(url, {"message": "Attached.", "receipt": upload()})
+    assert unsaid.status_code == 400
+    html = unsaid.content.decode()
+    assert "Choose which expense the receipt is for" in html
+    assert "Attached." in html  # their answer stays filled in
+    assert not Receipt.objects.exists()
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.QUERIED  # nothing half-done
+
+    response = client.post(url, {"message": "Attached.", "expense": taxi.pk, "receipt": upload()})
+
+    assert response.status_code == 302
+    assert [r.expense for r in Receipt.objects.all()] == [taxi]
+
+
+def test_an_html_file_named_pdf_is_refused_with_the_answer(client):
+    claim = claim_for()
+    Expense.objects.create(claim=claim, kind="parking", amount=Decimal("4.00"))
+    url = queried(claim)
+    sign_in(client)
+
+    response = client.post(url, {
+        "message": "Here.", "receipt": upload(b"<html><script>alert(1)</script>", "r.pdf"),
+    })
+
+    assert response.status_code == 400
+    assert "The file must be a photo (JPG or PNG) or a PDF" in response.content.decode()
+    assert not Receipt.objects.exists()
+    assert claim.events.count() == 2  # made, queried: no answer recorded
+
+
+def test_a_claim_for_the_payment_alone_asks_for_no_receipt(client):
+    claim = claim_for(payment=Decimal("40.00"))
+    url = queried(claim, "Which meeting was it?")
+    sign_in(client)
+
+    html = client.get(url).content.decode()
+
+    assert 'type="file"' not in html
+    assert client.post(url, {"message": "The March one."}).status_code == 302
+
+
 # Receipts ------------------------------------------------------------------------------------
 
 
