@@ -14,7 +14,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 
-from .claims import ClaimError, Expense, check_receipt_upload, payment_for
+from .claims import WRONG_KIND, ClaimError, Expense, check_receipt_upload, payment_for
 
 MOST_EXPENSE_ROWS = 12
 DECIMAL_INPUT = {"inputmode": "decimal", "class": "nhsuk-input--width-5", "autocomplete": "off"}
@@ -27,6 +27,35 @@ class PoundsField(forms.DecimalField):
         if isinstance(value, str):
             value = re.sub(r"[£,\s]", "", value)
         return super().to_python(value)
+
+
+class ReceiptField(forms.FileField):
+    """A receipt or ticket: cleaned to what its content really is (`check_receipt_upload`, a
+    CheckedUpload), or None when no file was chosen."""
+
+    default_error_messages = {
+        "invalid": WRONG_KIND,
+        "empty": "The file is empty: choose the photo or PDF again",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=False,
+            widget=forms.FileInput(
+                attrs={"class": "nhsuk-file-upload__input",
+                       "accept": "image/jpeg,image/png,application/pdf"}
+            ),
+            **kwargs,
+        )
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if not upload:
+            return None
+        try:
+            return check_receipt_upload(upload)
+        except ClaimError as error:
+            raise forms.ValidationError(error.messages) from None
 
 
 class HoursField(forms.DecimalField):
@@ -183,18 +212,7 @@ class ExpenseForm(forms.Form):
         max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"max_length": "This must be 1,000 characters or fewer"},
     )
-    receipt = forms.FileField(
-        label="Photo or PDF of the receipt or ticket",
-        required=False,
-        widget=forms.FileInput(
-            attrs={"class": "nhsuk-file-upload__input",
-                   "accept": "image/jpeg,image/png,application/pdf"}
-        ),
-        error_messages={
-            "invalid": "The file must be a photo (JPG or PNG) or a PDF",
-            "empty": "The file is empty: choose the photo or PDF again",
-        },
-    )
+    receipt = ReceiptField(label="Photo or PDF of the receipt or ticket")
     def __init__(self, *args, kept=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.kept = list(kept)
@@ -204,15 +222,6 @@ class ExpenseForm(forms.Form):
         self.fields["miles"].help_text = (
             f"We pay {settings.EXPENSES_MILEAGE_RATE * 100:.0f}p a mile and work the amount out."
         )
-
-    def clean_receipt(self):
-        upload = self.cleaned_data.get("receipt")
-        if not upload:
-            return None
-        try:
-            return check_receipt_upload(upload)
-        except ClaimError as error:
-            raise forms.ValidationError(error.messages) from None
 
     def is_empty(self):
         """Nothing typed, chosen or uploaded: a row not used."""
@@ -263,10 +272,7 @@ class AnswerForm(forms.Form):
         label="Which expense is the receipt for?", coerce=int, required=False,
         widget=forms.RadioSelect,
     )
-    receipt = forms.FileField(
-        label="Add a photo or PDF of a receipt or ticket (optional)", required=False,
-        error_messages={"empty": "The file is empty: choose the photo or PDF again"},
-    )
+    receipt = ReceiptField(label="Add a photo or PDF of a receipt or ticket (optional)")
 
     def __init__(self, *args, expenses=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -292,15 +298,6 @@ class AnswerForm(forms.Form):
         if not message:
             raise forms.ValidationError("Enter your answer to the question")
         return message
-
-    def clean_receipt(self):
-        upload = self.cleaned_data.get("receipt")
-        if not upload:
-            return None
-        try:
-            return check_receipt_upload(upload)
-        except ClaimError as error:
-            raise forms.ValidationError(error.messages) from None
 
     def clean(self):
         data = super().clean()

@@ -356,6 +356,14 @@ class ReceiptQuerySet(models.QuerySet):
             expense__isnull=True, uploaded_at__lt=now - datetime.timedelta(days=1)
         )
 
+    def delete_with_files(self):
+        """Delete these receipts and, once that commits, their files. Returns how many."""
+        with transaction.atomic():
+            names = list(self.values_list("file", flat=True))
+            deleted = self.delete()[0]
+            delete_receipt_files_after_commit(names)
+        return deleted
+
 
 class Receipt(models.Model):
     """A receipt or ticket a person uploaded for an expense. Never served from a public
@@ -411,10 +419,6 @@ class Receipt(models.Model):
         receipt.file.save("receipt", ContentFile(checked.content), save=False)
         receipt.save()
         return receipt
-
-    def delete_file(self):
-        if self.file:
-            self.file.storage.delete(self.file.name)
 
 
 def delete_receipt_files_after_commit(names):

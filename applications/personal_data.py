@@ -194,15 +194,6 @@ def delete_claims(claims):
     return count
 
 
-def delete_receipts(receipts):
-    """Delete these receipt rows and, once that commits, their files."""
-    with transaction.atomic():
-        names = list(receipts.values_list("file", flat=True))
-        deleted = receipts.delete()[0]
-        delete_receipt_files_after_commit(names)
-    return deleted
-
-
 def apply_retention(*, dry_run=False, now=None):
     """Anonymise what has expired. Returns {rule: count}; with dry_run, only counts."""
     now = now or timezone.now()
@@ -234,7 +225,7 @@ def apply_retention(*, dry_run=False, now=None):
     counts["sign_in_links"] = sign_in_links.delete()[0]
     # Receipts uploaded with a claim form that was never sent: nobody is coming back for them,
     # and like the links they make no record on their own.
-    counts["receipts_never_sent"] = delete_receipts(unsent_receipts)
+    counts["receipts_never_sent"] = unsent_receipts.delete_with_files()
     if (references or counts["subject_access_addresses"] or counts["alerts_unconfirmed"]
             or counts["next_date_requests"]):
         record = PersonalDataRequest.objects.create(

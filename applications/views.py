@@ -32,7 +32,6 @@ from . import claim_forms, rate_limit, updates
 from .claims import (
     ClaimError,
     check_can_claim,
-    delete_receipt_files_after_commit,
     hours_text,
     make_claim,
     receipt_response,
@@ -1283,9 +1282,7 @@ def my_involvement(request):
 @require_safe
 def my_involvement_calendar(request, pk):
     """The calendar file for a place they hold at a meeting to come, joining details included."""
-    email = _signed_in_email(request)
-    if email is None:
-        raise Http404
+    email = _signed_in_or_404(request)
     booking = get_object_or_404(
         Booking.objects.filter(
             expression__in=ExpressionOfInterest.objects.joined_by(email),
@@ -1432,9 +1429,7 @@ def claim_new(request, pk):
         for f in expense_forms:
             for receipt in [r for r in f.kept if str(r.pk) == gone]:
                 f.kept.remove(receipt)
-                with transaction.atomic():
-                    receipt.delete()
-                    delete_receipt_files_after_commit([receipt.file.name])
+                Receipt.objects.filter(pk=receipt.pk).delete_with_files()
         _only_upload_errors([form, *expense_forms])
         return _claim_form_page(request, booking, form, expense_forms, rows=rows)
     if "add_expense" in request.POST:
@@ -1575,11 +1570,10 @@ def claim_receipt(request, pk):
     """A receipt, to the person whose claim it is on (or who kept it, in this browser, on a
     claim form not yet sent). Anyone else, signed in or not, is told there is no such page."""
     email = _signed_in_or_404(request)
-    mine = Q(expense__claim__in=Claim.objects.for_person(email))
-    draft_key = request.session.get(CLAIM_DRAFT_SESSION_KEY)
-    if draft_key:
-        mine |= Q(expense__isnull=True, draft_key=draft_key)
-    receipt = get_object_or_404(Receipt.objects.filter(mine), pk=pk)
+    mine = Receipt.objects.filter(expense__claim__in=Claim.objects.for_person(email))
+    receipt = get_object_or_404(
+        mine | Receipt.objects.kept_for(request.session.get(CLAIM_DRAFT_SESSION_KEY)), pk=pk
+    )
     return receipt_response(receipt)
 
 

@@ -172,9 +172,6 @@ def receipt_url(claim_id, receipt):
     return reverse("admin:applications_claim_receipt", args=[claim_id, receipt.pk])
 
 
-RECEIPT_KINDS = {"application/pdf": "PDF", "image/jpeg": "photo", "image/png": "image"}
-
-
 class ExpenseInline(ReadOnlyInline):
     """Each expense as the person claimed it, with links to its receipts."""
 
@@ -199,12 +196,11 @@ class ExpenseInline(ReadOnlyInline):
         return format_html(
             '<ul class="eoi-list">{}</ul>',
             format_html_join(
-                "", '<li><a href="{}" target="_blank" rel="noopener">Receipt {} ({}, {} KB)</a>'
+                "", '<li><a href="{}" target="_blank" rel="noopener">Receipt {} ({}, {})</a>'
                 "</li>",
                 (
-                    (receipt_url(expense.claim_id, receipt), number,
-                     RECEIPT_KINDS.get(receipt.content_type, receipt.content_type),
-                     max(1, round(receipt.size / 1024)))
+                    (receipt_url(expense.claim_id, receipt), number, receipt.kind_text,
+                     receipt.size_text)
                     for number, receipt in enumerate(receipts, start=1)
                 ),
             ),
