@@ -640,6 +640,113 @@ def test_the_period_figures_are_kept_so_a_second_visit_makes_fewer_queries(staff
     assert len(captured) < first
 
 
+# What the page keeps rendered (team_home.html): never out of date, never another person's -------
+
+
+def role_link(response, role, status):
+    """The number the roles table's link to `role`'s people at `status` says."""
+    wanted = f"opportunity__id__exact={role.pk}&status__exact={status}"
+    links = figure_links(response)
+    counts = [count for url, count, _ in links if url.endswith(wanted)]
+    assert len(counts) == 1, (wanted, links)
+    return counts[0]
+
+
+def test_the_roles_table_shows_each_visit_the_pipeline_as_it_is_now(staff_client, work):
+    assert role_link(home(staff_client, **MARCH), work["b1"], Status.NEW) == 3
+    assert role_link(home(staff_client, **MARCH), work["b1"], Status.NEW) == 3
+
+    ExpressionOfInterestFactory(opportunity=work["b1"])
+    walk(work["e9"], work["e9"].submitted_at, (Status.CONTACTED, timezone.now()))
+    response = home(staff_client, **MARCH)
+
+    # e9 moved on, and someone new: the figures of the roles are read on every visit, and the
+    # table is rendered again when one of them changes.
+    assert role_link(response, work["b1"], Status.NEW) == 3
+    assert role_link(response, work["b1"], Status.CONTACTED) == 1
+
+
+def test_a_role_filled_leaves_the_roles_table_on_the_next_visit(staff_client, work):
+    assert "Lay partner: discharge" in roles_section(home(staff_client, **MARCH))
+
+    Opportunity.objects.filter(pk=work["b1"].pk).update(lay_partners_in_post=2)
+    section = roles_section(home(staff_client, **MARCH))
+
+    assert "Lay partner: discharge" not in section
+    assert "Every open lay partner role of a key programme has all the lay partners" in section
+
+
+def roles_section(response):
+    html = response.content.decode()
+    return html.split('id="roles-heading"')[1].split("</section>")[0]
+
+
+def test_the_period_tables_are_kept_with_the_figures_and_change_when_they_are_worked_out(
+    staff_client, work
+):
+    from django.core.cache import cache
+
+    def expressed(response):
+        return response.context["funnel"]["total"].counts["expressed"], funnel_total(response)
+
+    first = home(staff_client, **MARCH)
+    walk(ExpressionOfInterestFactory(opportunity=work["a2"]), at(3, 21))
+
+    # Within the five minutes the figures are kept, the page shows them as they were worked
+    # out (and says when), tables and all.
+    assert expressed(home(staff_client, **MARCH)) == expressed(first) == (7, 7)
+    from django.contrib.auth import get_user_model
+
+    from applications.team_home import Period, TeamHome
+
+    team = TeamHome(get_user_model().objects.get(username="staff"), Period(*march_days()))
+    cache.delete(team.period_figures_key)
+    assert expressed(home(staff_client, **MARCH)) == (8, 8)
+
+
+def march_days():
+    return datetime.date(2026, 3, 1), datetime.date(2026, 3, 31)
+
+
+def funnel_total(response):
+    """The "Expressed interest" figure of the funnel table's total row, as the page shows it."""
+    html = response.content.decode()
+    footer = html.split('id="funnel-heading"')[1].split("<tfoot>")[1]
+    return int(re.search(r"<a href=[^>]*>(\d+)</a>", footer).group(1))
+
+
+def test_each_programme_chosen_shows_its_own_opportunities(staff_client, work):
+    def opportunities_heading(response):
+        match = re.search(r'<h3 id="opportunities">([^<]*)</h3>', response.content.decode())
+        return match and match.group(1)
+
+    assert opportunities_heading(home(staff_client, **MARCH)) is None
+    assert opportunities_heading(home(staff_client, programme=work["a"].pk, **MARCH)) == (
+        "Opportunities in Children&#x27;s services"
+    )
+    assert opportunities_heading(home(staff_client, programme=work["b"].pk, **MARCH)) == (
+        "Opportunities in Improvement projects"
+    )
+
+
+def test_a_programme_lead_after_the_team_sees_only_their_programmes(staff_client, lead, work):
+    from django.test import Client
+
+    team = home(staff_client, **MARCH).content.decode()
+    client = Client()  # staff_client is pytest-django's `client`, signed in as the team
+    client.force_login(lead)
+    html = home(client, **MARCH).content.decode()
+
+    assert "Children&#x27;s services" in team and "Lay partner: surgery" in team
+    assert "Children&#x27;s services" not in html
+    assert "Lay partner: surgery" not in html
+    assert "Equality monitoring" in team and "Equality monitoring" not in html
+    # A lead's own roles table says "of yours" where the team's would not.
+    Opportunity.objects.filter(pk=work["b1"].pk).update(lay_partners_in_post=2)
+    assert "of a key programme of yours has all" in roles_section(home(client, **MARCH))
+    assert "of a key programme has all" in roles_section(home(staff_client, **MARCH))
+
+
 def test_the_csv_makes_as_many_queries_for_one_row_as_for_many(staff_client):
     from django.core.cache import cache
 
