@@ -8,8 +8,6 @@ lay partners (the others are counted); the CSV lists every one. Both pages are r
 interest list, and a programme lead sees their own programmes only.
 """
 
-import hashlib
-
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -98,33 +96,15 @@ def _home_for(model_admin, request):
     return home, form
 
 
-def _roles(roles, *, can_view_opportunities, sees_every_programme):
+def _roles(roles):
     """The roles still short of lay partners, shown with their pipeline; the others counted.
     The question the page answers is which key projects lack their lay partners, beside the
     people in the pipeline for them."""
-    short = [role for role in roles if role.lay_partners_needed]
     return {
-        "lay_partner_roles": short,
-        "roles_with_their_lay_partners": len(roles) - len(short),
+        "lay_partner_roles": [role for role in roles if role.lay_partners_needed],
+        "roles_with_their_lay_partners": sum(1 for role in roles if not role.lay_partners_needed),
         "any_roles": bool(roles),
-        "roles_version": _roles_version(
-            short, len(roles), can_view_opportunities, sees_every_programme
-        ),
     }
-
-
-def _roles_version(roles, *more):
-    """Everything the roles section shows, as one digest. The page keeps the section rendered
-    under it (team_home.html), so it is rendered again only when a figure in it changes: the
-    figures are read on every visit, but rendering a key programme's hundred roles with their
-    links was a third of the page's time at a million expressions of interest (bench/)."""
-    shown = [
-        (role.pk, role.title, role.programme.name, role.lay_partners_in_post,
-         role.lay_partner_target, role.lay_partners_filled, role.lay_partners_needed,
-         role.joined_count, [figure.count for _, figure in role.pipeline])
-        for role in roles
-    ]
-    return hashlib.sha256(repr((shown, more)).encode()).hexdigest()
 
 
 def _query(period, **extra):
@@ -148,7 +128,6 @@ def home(model_admin, request):
         chosen = funnel["programmes"][0]
     stage_times = figures["stage_times"]
     this_month = Period.month_of(home.today)
-    can_view_opportunities = request.user.has_perm("opportunities.view_opportunity")
     return render_admin_page(
         request,
         "admin/applications/team_home.html",
@@ -172,11 +151,8 @@ def home(model_admin, request):
             "chosen_opportunities": funnel["opportunities"].get(chosen.pk, []) if chosen else [],
             "stage_times": stage_times,
             "stage_times_chart": stage_times_chart(stage_times, period),
-            **_roles(
-                home.lay_partner_roles(), can_view_opportunities=can_view_opportunities,
-                sees_every_programme=home.sees_every_programme,
-            ),
-            "can_view_opportunities": can_view_opportunities,
+            **_roles(home.lay_partner_roles()),
+            "can_view_opportunities": request.user.has_perm("opportunities.view_opportunity"),
             "can_view_meetings": request.user.has_perm("opportunities.view_meeting"),
             "sees_every_programme": home.sees_every_programme,
             "meetings": home.upcoming_meetings(),
