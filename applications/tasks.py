@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from involvement.email_queue import enqueue_on_commit
 from opportunities.models import Meeting, Opportunity
 
 from .emails import (
@@ -232,14 +233,9 @@ def send_parent_consent_email(expression_id):
 def queue_parent_consent_email(expression):
     """Queue the consent email to an under-16's parent or carer, once the transaction commits.
     Only the expression's primary key goes into the task."""
-    expression_id = expression.pk
-    if expression_id is None:
+    if expression.pk is None:
         raise ValueError("Save the expression of interest before queueing its consent email.")
-
-    def enqueue():
-        send_parent_consent_email.enqueue(expression_id)
-
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_on_commit(send_parent_consent_email, expression.pk)
 
 
 # The emails a booked person gets about one meeting. "registered" and "waitlisted" are sent
@@ -299,14 +295,9 @@ def queue_booking_email(booking, kind):
     """
     if kind not in BOOKING_EMAIL_KINDS:
         raise ValueError(f"Unknown booking email kind: {kind!r}")
-    booking_id = booking.pk
-    if booking_id is None:
+    if booking.pk is None:
         raise ValueError("Save the booking before queueing its email.")
-
-    def enqueue():
-        send_booking_email.enqueue(booking_id, kind)
-
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_on_commit(send_booking_email, booking.pk, kind)
 
 
 @task()
@@ -475,23 +466,12 @@ def queue_alert_sign_up_email(subscription, kind):
     """Queue the email after signing up, once the transaction commits."""
     if kind not in ALERT_SIGN_UP_EMAILS:
         raise ValueError(f"Unknown alert sign-up email: {kind!r}")
-    subscription_id = subscription.pk
-
-    def enqueue():
-        send_alert_sign_up_email.enqueue(subscription_id, kind)
-
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_on_commit(send_alert_sign_up_email, subscription.pk, kind)
 
 
 def queue_opportunity_alert(subscription, opportunity_ids):
     """Queue one alert, once the transaction that claimed it commits. Only ids go in the task."""
-    subscription_id = subscription.pk
-    opportunity_ids = list(opportunity_ids)
-
-    def enqueue():
-        send_opportunity_alert.enqueue(subscription_id, opportunity_ids)
-
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_on_commit(send_opportunity_alert, subscription.pk, list(opportunity_ids))
 
 
 class UpdateEmailError(Exception):
@@ -646,12 +626,7 @@ def send_my_involvement_link(link_id):
 
 
 def queue_my_involvement_link(link):
-    link_id = link.pk
-
-    def enqueue():
-        send_my_involvement_link.enqueue(link_id)
-
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_on_commit(send_my_involvement_link, link.pk)
 
 
 # Claims (applications/claims.py) ------------------------------------------------------------
@@ -680,9 +655,4 @@ def send_claim_email(event_id):
 
 def queue_claim_email(event):
     """Queue the person's email about this step, once the transaction that made it commits."""
-    event_id = event.pk
-
-    def enqueue():
-        send_claim_email.enqueue(event_id)
-
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_on_commit(send_claim_email, event.pk)

@@ -78,7 +78,7 @@ OPEN_STAGES = STAGES[:-1]
 
 # What the lay partner roles' table and CSV show of each role.
 ROLE_FIELDS = [
-    "title", "status", "lay_partner_target", "lay_partners_in_post", "programme__name",
+    "title", "lay_partner_target", "lay_partners_in_post", "programme__name",
 ]
 UPCOMING_MEETINGS_SHOWN = 10
 # How long the period's funnel and times are kept before they are worked out again.

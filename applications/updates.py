@@ -21,6 +21,8 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from involvement.email_queue import enqueue_on_commit
+
 
 class UpdateEmailQuerySet(models.QuerySet):
     def awaiting_digest(self):
@@ -161,7 +163,7 @@ def _queue(kind, key, **fields):
     if not created:
         return None
     if not record.in_digest:
-        transaction.on_commit(lambda: send_update_email.enqueue(record.pk), robust=True)
+        enqueue_on_commit(send_update_email, record.pk)
     return record
 
 
@@ -356,9 +358,7 @@ def gather_digests(now=None):
             if not gathered:
                 digest.delete()
                 continue
-            transaction.on_commit(
-                lambda pk=digest.pk: send_update_email.enqueue(pk), robust=True
-            )
+            enqueue_on_commit(send_update_email, digest.pk)
             queued += 1
     return queued
 

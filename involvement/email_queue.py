@@ -11,15 +11,26 @@ Every task in the table is counted, whatever its queue: all of the portal's task
 """
 
 import datetime
+import functools
 import logging
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger("involvement.email_queue")
+
+
+def enqueue_on_commit(task, *args):
+    """Queue `task` with `args` (ids, never names or addresses: they are stored in the task
+    table) once the transaction that called this commits; nothing if it rolls back.
+
+    robust: by the time this runs what the email is about is saved. If queueing fails (the task
+    table cannot be written, say), Django logs the error and the request still succeeds."""
+    transaction.on_commit(functools.partial(task.enqueue, *args), robust=True)
 
 
 def queue_state():

@@ -9,10 +9,10 @@ newer link was asked for in the meantime, the email carries that one.
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django_tasks import task
 
 from . import two_factor
+from .email_queue import enqueue_on_commit
 from .emails import build_email
 from .formats import uk_time
 
@@ -68,9 +68,4 @@ def send_set_up_link_email(device_id):
 
 def queue_set_up_link_email(device):
     """Queue the email once the transaction commits (nothing is sent if it rolls back)."""
-    device_id = device.pk
-
-    def enqueue():
-        send_set_up_link_email.enqueue(device_id)
-
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_on_commit(send_set_up_link_email, device.pk)
